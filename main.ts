@@ -1,0 +1,39 @@
+/**
+ * Composition root: picks the face (CNI plugin, operator tool, agent), builds its pieces and
+ * runs it. Heavy modules (store clients) are loaded with `await import()` only by the face
+ * that needs them, so a CNI call costs one small process start.
+ */
+import { selectMode } from "./mod/mode.ts";
+import { UPSTREAM_VERSION, VERSION } from "./mod/version.ts";
+
+function invokedAs(): string {
+  const fromLauncher = Deno.env.get("FLANNEL_ARGV0");
+  if (fromLauncher) return fromLauncher;
+  if (Deno.build.standalone) {
+    // A compiled binary: argv[0] keeps the name it was called by (`flannel` symlink).
+    const argv = new TextDecoder().decode(Deno.readFileSync("/proc/self/cmdline")).split("\0");
+    return argv[0] ?? Deno.execPath();
+  }
+  return Deno.mainModule;
+}
+
+function main(): number {
+  const mode = selectMode(Deno.env.toObject(), Deno.args, invokedAs());
+  switch (mode.kind) {
+    case "cni":
+      console.error("CNI mode is not implemented yet");
+      return 1;
+    case "tool":
+      if (mode.tool === "version") {
+        console.log(`flanneld ${VERSION} (compatible with flannel ${UPSTREAM_VERSION})`);
+        return 0;
+      }
+      console.error(`"${mode.tool}" is not implemented yet`);
+      return 1;
+    case "agent":
+      console.error("The agent is not implemented yet");
+      return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(main());
