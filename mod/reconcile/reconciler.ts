@@ -1,0 +1,245 @@
+/**
+ * The reconciler: the only code that changes kernel state for remote leases.
+ *
+ * Design notes: desired state is kept per group (one group per remote lease) so a lease event
+ * costs work proportional to that lease, not to the cluster. A change queues `replace` or
+ * `delete` ops per entry key; {@linkcode Reconciler.flush} sends the due ones in one batched
+ * call. A full pass ({@linkcode Reconciler.fullPass}, every `intervalMs` from
+ * {@linkcode Reconciler.run}) re-ensures the devices, reads the kernel back and repairs every
+ * difference: a deleted route, neighbour, FDB entry or whole device comes back, and entries of
+ * leases that vanished while we were down are pruned. A failed op is retried for its key alone
+ * with exponential backoff; nothing here throws into the agent. Flushes and passes run one at a
+ * time (a promise chain), so the kernel never sees two writers from us.
+ */
+import type { Clock } from "../clock.ts";
+import { errorText } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { diff, type Observed, type Op, orderOps, type Scope } from "./diff.ts";
+import { describeEntry, type Entry, entryKey, sameEntry } from "./entries.ts";
+
+/** The kernel as the reconciler sees it (mod/reconcile/netlink_kernel.ts is the real one). */
+export interface KernelPort {
+  /** Routes of the main table, and neighbours and FDB entries of the scope's devices. */
+  read(scope: Scope): Promise<Observed[]>;
+  /** Applies ops in order (batched); one result per op. Deleting a missing entry is success. */
+  apply(ops: readonly Op[]): Promise<(Error | null)[]>;
+}
+
+export interface ReconcilerOptions {
+  kernel: KernelPort;
+  scope: Scope;
+  clock: Clock;
+  logger: Logger;
+  /** Period of the full pass (`--reconcile-interval`, seconds × 1000). */
+  intervalMs: number;
+  /** Runs first in every full pass: re-ensures devices and addresses (idempotent). */
+  ensure?: () => Promise<void>;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+/** What one flush or pass did. */
+export interface PassResult {
+  replaced: number;
+  deleted: number;
+  failed: number;
+}
+
+interface Pending {
+  op: Op;
+  attempts: number;
+  dueAt: number;
+}
+
+export class Reconciler {
+  readonly #o: ReconcilerOptions;
+  readonly #desired = new Map<string, Entry>();
+  readonly #owner = new Map<string, string>();
+  readonly #groups = new Map<string, string[]>();
+  readonly #pending = new Map<string, Pending>();
+  #chain: Promise<unknown> = Promise.resolve();
+  #wake: AbortController | null = null;
+
+  constructor(opts: ReconcilerOptions) {
+    this.#o = opts;
+  }
+
+  /** Number of entries currently desired. */
+  get size(): number {
+    return this.#desired.size;
+  }
+
+  /** Entries currently desired (for status and tests). */
+  desired(): Entry[] {
+    return [...this.#desired.values()];
+  }
+
+  /** Sets the entries of one group (a remote lease); queues what changed. */
+  setGroup(group: string, entries: readonly Entry[]): void {
+    const keys: string[] = [];
+    for (const e of entries) {
+      const k = entryKey(e);
+      keys.push(k);
+      const cur = this.#desired.get(k);
+      this.#owner.set(k, group);
+      if (cur !== undefined && sameEntry(cur, e)) continue;
+      this.#desired.set(k, e);
+      this.#queue(k, { op: "replace", entry: e });
+    }
+    const fresh = new Set(keys);
+    for (const k of this.#groups.get(group) ?? []) {
+      if (!fresh.has(k)) this.#drop(group, k);
+    }
+    if (keys.length > 0) this.#groups.set(group, keys);
+    else this.#groups.delete(group);
+  }
+
+  /** Removes a group; its entries are queued for deletion. */
+  deleteGroup(group: string): void {
+    for (const k of this.#groups.get(group) ?? []) this.#drop(group, k);
+    this.#groups.delete(group);
+  }
+
+  /** Group names currently held. */
+  groups(): string[] {
+    return [...this.#groups.keys()];
+  }
+
+  #drop(group: string, k: string): void {
+    if (this.#owner.get(k) !== group) return;
+    const e = this.#desired.get(k);
+    this.#desired.delete(k);
+    this.#owner.delete(k);
+    if (e !== undefined) this.#queue(k, { op: "delete", entry: e });
+  }
+
+  #queue(k: string, op: Op): void {
+    this.#pending.set(k, { op, attempts: 0, dueAt: 0 });
+  }
+
+  /** Applies the queued ops that are due, in one batch. Never throws. */
+  flush(): Promise<PassResult> {
+    return this.#serial(() => this.#flush());
+  }
+
+  /** Re-ensures devices, reads the kernel and repairs every difference. Never throws. */
+  fullPass(): Promise<PassResult> {
+    return this.#serial(() => this.#fullPass());
+  }
+
+  /** Wakes {@linkcode run} early (new queued work). */
+  kick(): void {
+    this.#wake?.abort();
+  }
+
+  /** Full passes every `intervalMs` plus due retries, until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { clock, intervalMs } = this.#o;
+    let nextFull = clock.now() + intervalMs;
+    while (!signal.aborted) {
+      const due = Math.min(nextFull, this.#nextRetry());
+      this.#wake = new AbortController();
+      await clock.sleep(
+        Math.max(0, due - clock.now()),
+        AbortSignal.any([signal, this.#wake.signal]),
+      );
+      this.#wake = null;
+      if (signal.aborted) break;
+      if (clock.now() >= nextFull) {
+        await this.fullPass();
+        nextFull = clock.now() + intervalMs;
+      }
+      await this.flush();
+    }
+  }
+
+  #nextRetry(): number {
+    let min = Infinity;
+    for (const p of this.#pending.values()) min = Math.min(min, p.dueAt);
+    return min;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#chain.then(fn, fn);
+    this.#chain = next.catch(() => {});
+    return next;
+  }
+
+  async #flush(): Promise<PassResult> {
+    const now = this.#o.clock.now();
+    const due: [string, Pending][] = [];
+    for (const [k, p] of this.#pending) if (p.dueAt <= now) due.push([k, p]);
+    if (due.length === 0) return { replaced: 0, deleted: 0, failed: 0 };
+    for (const [k] of due) this.#pending.delete(k);
+    const ordered = orderOps(due.map(([, p]) => p.op));
+    const attempts = new Map(due.map(([k, p]) => [k, p.attempts]));
+    return await this.#apply(ordered, attempts, "flush");
+  }
+
+  async #fullPass(): Promise<PassResult> {
+    const { ensure, kernel, scope, logger } = this.#o;
+    if (ensure) {
+      try {
+        await ensure();
+      } catch (err) {
+        logger.warn(`Full reconcile: could not ensure devices: ${errorText(err)}`);
+      }
+    }
+    let observed: Observed[];
+    try {
+      observed = await kernel.read(scope);
+    } catch (err) {
+      logger.warn(`Full reconcile: could not read kernel state: ${errorText(err)}`);
+      return { replaced: 0, deleted: 0, failed: 0 };
+    }
+    const ops = diff(this.#desired, observed, scope);
+    // The diff already covers every queued op: it was computed from the current desired state.
+    const attempts = new Map<string, number>();
+    for (const [k, p] of this.#pending) attempts.set(k, p.attempts);
+    this.#pending.clear();
+    return await this.#apply(ops, attempts, "full pass");
+  }
+
+  async #apply(ops: Op[], attempts: Map<string, number>, what: string): Promise<PassResult> {
+    const r: PassResult = { replaced: 0, deleted: 0, failed: 0 };
+    if (ops.length === 0) return r;
+    let results: (Error | null)[];
+    try {
+      results = await this.#o.kernel.apply(ops);
+    } catch (err) {
+      results = ops.map(() => err instanceof Error ? err : new Error(String(err)));
+    }
+    const failures: string[] = [];
+    ops.forEach((op, i) => {
+      const err = results[i] ?? null;
+      if (err === null) {
+        if (op.op === "replace") r.replaced++;
+        else r.deleted++;
+        return;
+      }
+      r.failed++;
+      const k = entryKey(op.entry);
+      const n = (attempts.get(k) ?? 0) + 1;
+      if (failures.length < 3) failures.push(`${op.op} ${describeEntry(op.entry)}: ${err.message}`);
+      // A newer op for the same key (queued meanwhile) wins over retrying this one.
+      if (!this.#pending.has(k)) {
+        this.#pending.set(k, { op, attempts: n, dueAt: this.#o.clock.now() + this.#backoff(n) });
+      }
+    });
+    if (r.failed > 0) {
+      this.#o.logger.warn(
+        `Reconcile ${what}: ${r.failed} of ${ops.length} changes failed, retrying with backoff ` +
+          `(${failures.join("; ")})`,
+      );
+    } else if (this.#o.logger.enabled(1)) {
+      this.#o.logger.v(1, `Reconcile ${what}: ${r.replaced} replaced, ${r.deleted} deleted`);
+    }
+    return r;
+  }
+
+  #backoff(attempts: number): number {
+    const initial = this.#o.retryInitialMs ?? 100;
+    const max = this.#o.retryMaxMs ?? 10_000;
+    return Math.min(max, initial * 2 ** Math.min(20, attempts - 1));
+  }
+}

@@ -1,0 +1,117 @@
+import { assert, assertEquals } from "../../harness/assert.ts";
+import {
+  diff,
+  isOwned,
+  type Observed,
+  RTPROT_FLANNEL,
+  RTPROT_KERNEL,
+  type Scope,
+} from "../../../mod/reconcile/diff.ts";
+import { describeEntry, type Entry, entryKey } from "../../../mod/reconcile/entries.ts";
+import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
+
+const scope: Scope = {
+  devices: ["flannel.1"],
+  networks: [parseCIDR("10.244.0.0/16")],
+  protocol: RTPROT_FLANNEL,
+};
+const r = (dst: string, gw: string, dev = "flannel.1", onlink = true): Entry => ({
+  kind: "route",
+  dst: parseCIDR(dst),
+  gateway: parseIP(gw),
+  dev,
+  onlink,
+});
+const n = (ip: string, mac: string, dev = "flannel.1"): Entry => ({
+  kind: "neigh",
+  dev,
+  ip: parseIP(ip),
+  mac,
+});
+const f = (mac: string, dst: string): Entry => ({
+  kind: "fdb",
+  dev: "flannel.1",
+  mac,
+  dst: parseIP(dst),
+});
+const obs = (entry: Entry, protocol = RTPROT_FLANNEL, permanent = true): Observed => ({
+  entry,
+  protocol,
+  permanent,
+});
+const want = (...es: Entry[]) => new Map(es.map((e) => [entryKey(e), e]));
+const show = (ops: ReturnType<typeof diff>) => ops.map((o) => `${o.op} ${describeEntry(o.entry)}`);
+
+Deno.test("isOwned() claims only flannel's entries", async (t) => {
+  const cases: [string, Observed, boolean][] = [
+    ["our proto inside the network", obs(r("10.244.2.0/24", "198.18.0.2", "eth0", false)), true],
+    ["any proto on our device", obs(r("10.244.2.0/24", "10.244.2.0"), 3), true],
+    [
+      "proto kernel, even on our device",
+      obs(r("10.244.2.0/24", "10.244.2.0"), RTPROT_KERNEL),
+      false,
+    ],
+    ["outside the network", obs(r("192.168.0.0/24", "198.18.0.2", "eth0", false)), false],
+    [
+      "operator route on eth0 (proto boot)",
+      obs(r("10.244.9.0/24", "198.18.0.9", "eth0", false), 3),
+      false,
+    ],
+    ["permanent neighbour on our device", obs(n("10.244.2.0", "aa:00:00:00:00:02")), true],
+    ["dynamic neighbour on our device", obs(n("10.244.2.0", "aa:00:00:00:00:02"), 0, false), false],
+    ["neighbour on eth0", obs(n("198.18.0.2", "aa:00:00:00:00:02", "eth0")), false],
+    ["permanent FDB on our device", obs(f("aa:00:00:00:00:02", "198.18.0.2")), true],
+  ];
+  for (const [name, o, owned] of cases) {
+    await t.step(name, () => assertEquals(isOwned(o, scope), owned));
+  }
+});
+
+Deno.test("diff() replaces missing or different entries and deletes owned extras", () => {
+  const desired = want(
+    n("10.244.2.0", "aa:00:00:00:00:02"),
+    f("aa:00:00:00:00:02", "198.18.0.2"),
+    r("10.244.2.0/24", "10.244.2.0"),
+    r("10.244.3.0/24", "10.244.3.0"),
+  );
+  const observed = [
+    obs(n("10.244.2.0", "aa:00:00:00:00:02")), // in place
+    obs(f("aa:00:00:00:00:02", "198.18.0.99")), // wrong dst
+    obs(r("10.244.2.0/24", "10.244.2.0")), // in place
+    obs(r("10.244.7.0/24", "10.244.7.0")), // stale lease
+    obs(n("10.244.7.0", "aa:00:00:00:00:07")), // stale lease
+    obs(r("10.244.0.0/16", "0.0.0.0", "cni0", false), RTPROT_KERNEL), // not ours
+    obs(r("10.244.8.0/24", "198.18.0.8", "eth0", false), 3), // operator's
+  ];
+  assertEquals(show(diff(desired, observed, scope)), [
+    "delete route 10.244.7.0/24 via 10.244.7.0 dev flannel.1 onlink",
+    "delete neigh 10.244.7.0 lladdr aa:00:00:00:00:07 dev flannel.1",
+    "replace fdb aa:00:00:00:00:02 dev flannel.1 dst 198.18.0.2",
+    "replace route 10.244.3.0/24 via 10.244.3.0 dev flannel.1 onlink",
+  ]);
+});
+
+Deno.test("diff() of an empty kernel recreates everything, neighbours first", () => {
+  const desired = want(
+    r("10.244.2.0/24", "10.244.2.0"),
+    f("aa:00:00:00:00:02", "198.18.0.2"),
+    n("10.244.2.0", "aa:00:00:00:00:02"),
+  );
+  const ops = diff(desired, [], scope);
+  assertEquals(ops.map((o) => o.entry.kind), ["neigh", "fdb", "route"]);
+  assert(ops.every((o) => o.op === "replace"));
+});
+
+Deno.test("diff() deletes our stale route on another device under the same key", () => {
+  const desired = want(r("10.244.2.0/24", "10.244.2.0"));
+  const observed = [obs(r("10.244.2.0/24", "198.18.0.2", "eth0", false))];
+  assertEquals(show(diff(desired, observed, scope)), [
+    "delete route 10.244.2.0/24 via 198.18.0.2 dev eth0",
+    "replace route 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink",
+  ]);
+});
+
+Deno.test("diff() of matching state is empty", () => {
+  const e = [n("10.244.2.0", "aa:00:00:00:00:02"), r("10.244.2.0/24", "10.244.2.0")];
+  assertEquals(diff(want(...e), e.map((x) => obs(x)), scope), []);
+});

@@ -1,0 +1,48 @@
+import { assert, assertEquals } from "../../harness/assert.ts";
+import { describeEntry, type Entry, entryKey, sameEntry } from "../../../mod/reconcile/entries.ts";
+import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
+
+const route: Entry = {
+  kind: "route",
+  dst: parseCIDR("10.244.2.0/24"),
+  gateway: parseIP("10.244.2.0"),
+  dev: "flannel.1",
+  onlink: true,
+};
+const neigh: Entry = {
+  kind: "neigh",
+  dev: "flannel.1",
+  ip: parseIP("10.244.2.0"),
+  mac: "aa:bb:cc:00:00:02",
+};
+const fdb: Entry = {
+  kind: "fdb",
+  dev: "flannel.1",
+  mac: "aa:bb:cc:00:00:02",
+  dst: parseIP("198.18.0.2"),
+};
+
+Deno.test("entryKey() names the kernel object an entry occupies", () => {
+  assertEquals(entryKey(route), "route 10.244.2.0/24");
+  assertEquals(
+    entryKey({ ...route, dev: "eth0", gateway: parseIP("198.18.0.2") }),
+    "route 10.244.2.0/24",
+  );
+  assertEquals(entryKey(neigh), "neigh flannel.1 10.244.2.0");
+  assertEquals(entryKey(fdb), "fdb flannel.1 aa:bb:cc:00:00:02");
+});
+
+Deno.test("sameEntry() compares every field", () => {
+  assert(sameEntry(route, { ...route }));
+  assert(!sameEntry(route, { ...route, onlink: false }));
+  assert(!sameEntry(route, { ...route, gateway: null }));
+  assert(!sameEntry(neigh, { ...neigh, mac: "aa:bb:cc:00:00:03" }));
+  assert(!sameEntry(fdb, { ...fdb, dst: parseIP("198.18.0.3") }));
+  assert(!sameEntry(route, neigh));
+});
+
+Deno.test("describeEntry() reads like iproute2", () => {
+  assertEquals(describeEntry(route), "route 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink");
+  assertEquals(describeEntry(neigh), "neigh 10.244.2.0 lladdr aa:bb:cc:00:00:02 dev flannel.1");
+  assertEquals(describeEntry(fdb), "fdb aa:bb:cc:00:00:02 dev flannel.1 dst 198.18.0.2");
+});
