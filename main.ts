@@ -17,7 +17,17 @@ function invokedAs(): string {
   return Deno.mainModule;
 }
 
-function main(): number {
+/** A synchronous writer of whole texts (a pipe may take a large text in several writes). */
+function writer(file: { writeSync(p: Uint8Array): number }): (text: string) => void {
+  return (text) => {
+    const bytes = new TextEncoder().encode(text);
+    for (let off = 0; off < bytes.length;) off += file.writeSync(bytes.subarray(off));
+  };
+}
+
+const consoleIO = { stdout: writer(Deno.stdout), stderr: writer(Deno.stderr) };
+
+async function main(): Promise<number> {
   const mode = selectMode(Deno.env.toObject(), Deno.args, invokedAs());
   switch (mode.kind) {
     case "cni":
@@ -30,10 +40,13 @@ function main(): number {
       }
       console.error(`"${mode.tool}" is not implemented yet`);
       return 1;
-    case "agent":
-      console.error("The agent is not implemented yet");
-      return 1;
+    case "agent": {
+      const cli = await import("./mod/agent/cli.ts");
+      const parsed = cli.agentCommandLine(mode.args, Deno.env.toObject(), consoleIO);
+      if ("exit" in parsed) return parsed.exit;
+      return cli.agentNotImplemented(parsed.options, consoleIO);
+    }
   }
 }
 
-if (import.meta.main) Deno.exit(main());
+if (import.meta.main) Deno.exit(await main());
