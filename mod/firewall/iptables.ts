@@ -109,9 +109,11 @@ export class IptablesManager {
   /** (Re)installs `set` in one restore transaction; running it twice changes nothing. */
   async bootstrap(set: RuleSet): Promise<void> {
     const tools = await this.#toolsFor(set.family);
+    // No flannel chain: no rule can jump to it (and `iptables -C` would fail on the target).
+    const chainExists = (await this.#list(tools, set.table, set.chain)) !== null;
     const copies = new Map<IptRule, number>();
     for (const r of set.rules) {
-      if (r.chain === set.chain) continue;
+      if (r.chain === set.chain || !chainExists) continue;
       const listing = (await this.#list(tools, r.table, r.chain)) ?? [];
       let n = listing.filter((l) => l === listingLine(r)).length;
       if (n === 0 && (await this.#check(tools, r))) n = 1;
@@ -132,15 +134,16 @@ export class IptablesManager {
   /** The rules of `set` that are not in the kernel (a missing chain misses all its rules). */
   async missingRules(set: RuleSet): Promise<IptRule[]> {
     const tools = await this.#toolsFor(set.family);
-    const listings = new Map<string, string[] | null>();
+    const own = await this.#list(tools, set.table, set.chain);
+    if (own === null) return [...set.rules];
+    const listings = new Map<string, string[]>([[set.chain, own]]);
     const missing: IptRule[] = [];
     for (const r of set.rules) {
-      if (!listings.has(r.chain)) listings.set(r.chain, await this.#list(tools, r.table, r.chain));
-      const listing = listings.get(r.chain);
-      if (listing === null) missing.push(r);
-      else if (!listing?.includes(listingLine(r)) && !(await this.#check(tools, r))) {
-        missing.push(r);
+      let listing = listings.get(r.chain);
+      if (!listing) {
+        listings.set(r.chain, listing = (await this.#list(tools, r.table, r.chain)) ?? []);
       }
+      if (!listing.includes(listingLine(r)) && !(await this.#check(tools, r))) missing.push(r);
     }
     return missing;
   }

@@ -62,6 +62,10 @@ export class FakeIptables {
     }
     if (args[2] === "-C") {
       if (!lines) return res(1, "", "No chain/target/match by that name.");
+      const target = args[args.indexOf("-j") + 1]!;
+      if (target.startsWith("FLANNEL") && !this.chains.has(`${fam}/${args[1]}/${target}`)) {
+        return res(2, "", `Chain '${target}' does not exist`); // as iptables-nft 1.8.9 does
+      }
       return lines.includes(renderSpec(["-A", ...args.slice(3)])) ? res(0) : res(1, "", "Bad rule");
     }
     return res(2, "", `fake: unsupported ${args.join(" ")}`);
