@@ -94,3 +94,18 @@ Deno.test("flag names are unique and only the etcd password is secret", () => {
     "etcd-password",
   ]);
 });
+
+Deno.test("README's command-line table documents every flag, its default and variable", async () => {
+  const readme = await Deno.readTextFile(new URL("../../../README.md", import.meta.url));
+  for (const [field, def] of flagEntries()) {
+    const dashes = def.name.length > 1 && !def.name.includes("_") && def.name !== "vmodule"
+      ? "--"
+      : "-";
+    const row = readme.split("\n").find((l) => l.startsWith(`| \`${dashes}${def.name}\``));
+    assert(row !== undefined, `README has no row for ${dashes}${def.name}`);
+    const shown = def.show(def.initial as never);
+    if (shown !== "" && shown !== "[]") assert(row.includes(`\`${shown}\``), row);
+    if (field !== "version") assert(row.includes(`\`${envName(def.name)}\``), row);
+    assertEquals(row.includes("_(extension)_"), isExtension(field), row);
+  }
+});
