@@ -1,0 +1,215 @@
+/**
+ * The agent's lifecycle (spec §1.5, DESIGN "a node joins"): network config → external
+ * interface → backend devices → lease → device addresses → firewall → subnet.env → ready →
+ * lease watch feeding the reconciler, periodic full passes, lease renewal.
+ *
+ * Design notes: everything is injected ({@linkcode AgentDeps}), so the whole sequence runs in
+ * unit tests against a fake kernel and a fake manager; main.ts wires the real pieces. Errors
+ * split in two: what the operator must fix (bad interface, unknown backend, bad backend
+ * options, a device that cannot be made) ends the run with a clear line and status 1; what
+ * time may fix (store unreachable, config missing or invalid) is retried every second with a
+ * line saying so. The first lease snapshot is applied with a full pass, which also prunes
+ * entries of leases that vanished while we were down. SIGTERM (abort) leaves the data plane
+ * in place; a revoked lease ends the run with status 0, as upstream.
+ */
+import type { Clock } from "../clock.ts";
+import type { NetworkConfig } from "../config/net_conf.ts";
+import { errorText } from "../errors.ts";
+import { type IPAddr, tryParseIP } from "../ip/mod.ts";
+import type { Logger } from "../log.ts";
+import type { Lease } from "../lease/types.ts";
+import { type KernelPort, Reconciler } from "../reconcile/reconciler.ts";
+import { RTPROT_FLANNEL } from "../reconcile/diff.ts";
+import { LeaseRevokedError, type StoredHints, type SubnetManager } from "../subnet/manager.ts";
+import type { Backend, ExternalInterface, Prepared } from "./backend.ts";
+import { type IfaceFacts, selectInterface } from "./iface.ts";
+import { watchLoop } from "./watch_loop.ts";
+import { retryForever } from "./retry.ts";
+
+/** The options the lifecycle reads (a subset of mod/config/flags.ts `Options`). */
+export interface AgentOptions {
+  readonly subnetFile: string;
+  readonly ipMasq: boolean;
+  readonly reconcileIntervalSeconds: number;
+  readonly iface: readonly string[];
+  readonly ifaceRegex: readonly string[];
+  readonly ifaceCanReach: IPAddr | null;
+  readonly publicIP: IPAddr | null;
+  readonly publicIPv6: IPAddr | null;
+}
+
+/** What the agent has once ready; handed to the hooks. */
+export interface AgentState {
+  config: NetworkConfig;
+  iface: ExternalInterface;
+  lease: Lease;
+  prepared: Prepared;
+}
+
+export interface AgentDeps {
+  options: AgentOptions;
+  manager: SubnetManager;
+  /** Registry lookup + `parseConfig` + `create`; throws for unknown types or bad options. */
+  backendFor(config: NetworkConfig): Backend;
+  kernel: KernelPort;
+  /** Links, addresses, default routes and the route to `canReach` (netlink). */
+  readFacts(canReach: IPAddr | null): Promise<IfaceFacts>;
+  /** Formats and writes subnet.env atomically. */
+  writeSubnetEnv(state: AgentState): Promise<void>;
+  clock: Clock;
+  logger: Logger;
+  /** Firewall rules (masquerade, forward): run before subnet.env is written. */
+  beforeReady?(state: AgentState, signal: AbortSignal): Promise<void>;
+  /** subnet.env is written: readyz, sd_notify. */
+  onReady?(state: AgentState): void;
+}
+
+/** Exit status for an error the operator must fix. */
+export const EXIT_FATAL = 1;
+
+const NO_HINTS: StoredHints = { macV4: null, macV6: null, publicIP: null, publicIPv6: null };
+
+async function chooseInterface(d: AgentDeps, hints: StoredHints, config: NetworkConfig) {
+  const o = d.options;
+  const facts = await d.readFacts(o.ifaceCanReach);
+  // kube mode: the node's public-ip annotations replace the flags (spec §1.5 step 9).
+  const pub = (text: string | null, flag: IPAddr | null) =>
+    (text === null ? null : tryParseIP(text)) ?? flag;
+  const iface = selectInterface(facts, {
+    ifaces: o.iface,
+    ifaceRegex: o.ifaceRegex,
+    canReach: o.ifaceCanReach,
+    publicIP: pub(hints.publicIP, o.publicIP),
+    publicIPv6: pub(hints.publicIPv6, o.publicIPv6),
+    enableIPv4: config.enableIPv4,
+    enableIPv6: config.enableIPv6,
+  }, (m) => d.logger.info(m));
+  d.logger.info(
+    `Using interface with name ${iface.name} and address ${iface.addr4 ?? iface.addr6}`,
+  );
+  d.logger.info(`Using ${iface.extAddr4 ?? iface.extAddr6} as external address`);
+  return iface;
+}
+
+/** Everything up to "ready": returns the state, or throws what must end the run. */
+async function bootstrap(
+  d: AgentDeps,
+  signal: AbortSignal,
+): Promise<{ state: AgentState; backend: Backend } | null> {
+  const { manager, logger } = d;
+  logger.info(`Created subnet manager: ${manager.name}`);
+  const config = await retryForever(
+    d,
+    signal,
+    "Couldn't fetch network config",
+    () => manager.getNetworkConfig(),
+  );
+  if (config === null) return null;
+  logger.info(`Found network config - Backend type: ${config.backendType}`);
+  if (config.backendDefaulted) {
+    logger.warn(`The network config has no "Backend": using "${config.backendType}"`);
+  }
+  const backend = d.backendFor(config);
+  const hints = await manager.getStoredHints().catch((err) => {
+    logger.warn(`Could not read stored hints: ${errorText(err)}`);
+    return NO_HINTS;
+  });
+  const iface = await chooseInterface(d, hints, config);
+  const env = { config, iface, hints, logger: logger.with(backend.type) };
+  const first = await backend.prepare({ ...env, lease: null });
+  const lease = await retryForever(
+    d,
+    signal,
+    "Failed to acquire lease",
+    () => manager.acquireLease(config, first.attrs, signal),
+  );
+  if (lease === null) return null;
+  logger.info(`Acquired lease ${lease.subnet ?? ""} ${lease.ipv6Subnet ?? ""}`.trimEnd());
+  const prepared = await backend.prepare({ ...env, lease });
+  return { state: { config, iface, lease, prepared }, backend };
+}
+
+function makeReconciler(d: AgentDeps, s: AgentState, backend: () => Promise<void>): Reconciler {
+  return new Reconciler({
+    kernel: d.kernel,
+    scope: {
+      devices: s.prepared.devices,
+      networks: [s.config.network, s.config.ipv6Network].filter((n) => n !== null),
+      protocol: RTPROT_FLANNEL,
+    },
+    clock: d.clock,
+    logger: d.logger.with("reconcile"),
+    intervalMs: d.options.reconcileIntervalSeconds * 1000,
+    ensure: backend,
+  });
+}
+
+/**
+ * Runs the agent until `signal` aborts (status 0), the lease is revoked (0), or an error the
+ * operator must fix (1, after an error line).
+ */
+export async function runAgent(d: AgentDeps, signal: AbortSignal): Promise<number> {
+  const { logger } = d;
+  let boot: Awaited<ReturnType<typeof bootstrap>>;
+  try {
+    boot = await bootstrap(d, signal);
+  } catch (err) {
+    if (signal.aborted) return 0;
+    logger.error(`Error registering network: ${errorText(err)}`);
+    return EXIT_FATAL;
+  }
+  if (boot === null) return 0;
+  const { state: s, backend: b } = boot;
+  // Each full pass first re-ensures the devices and addresses (a deleted flannel.1 comes back).
+  const ensure = async () => {
+    s.prepared = await b.prepare({
+      config: s.config,
+      iface: s.iface,
+      lease: s.lease,
+      hints: NO_HINTS,
+      logger: logger.with(b.type),
+    });
+  };
+  const reconciler = makeReconciler(d, s, ensure);
+  try {
+    await d.beforeReady?.(s, signal);
+  } catch (err) {
+    logger.error(`Failed to set up traffic rules: ${errorText(err)}`);
+    return EXIT_FATAL;
+  }
+  try {
+    await d.writeSubnetEnv(s);
+    logger.info(`Wrote subnet file to ${d.options.subnetFile}`);
+    logger.info("flannel is ready");
+    d.onReady?.(s);
+  } catch (err) {
+    logger.warn(`Failed to write subnet file: ${errorText(err)}`);
+  }
+  return await runLoops(d, s, reconciler, signal);
+}
+
+async function runLoops(
+  d: AgentDeps,
+  s: AgentState,
+  reconciler: Reconciler,
+  signal: AbortSignal,
+): Promise<number> {
+  const stop = new AbortController();
+  const inner = AbortSignal.any([signal, stop.signal]);
+  d.logger.info("Running backend.");
+  const watching = watchLoop({ ...d, state: s, reconciler, signal: inner });
+  let status = 0;
+  try {
+    await d.manager.completeLease(s.lease, inner);
+  } catch (err) {
+    if (err instanceof LeaseRevokedError) d.logger.info(err.message);
+    else if (!inner.aborted) {
+      d.logger.error(`Lease renewal failed: ${errorText(err)}`);
+      status = EXIT_FATAL;
+    }
+  }
+  stop.abort();
+  await watching;
+  d.logger.info("Exiting cleanly...");
+  return status;
+}

@@ -1,0 +1,82 @@
+/**
+ * Lease watch → LeaseWatcher → backend plan → reconciler, for the life of the agent.
+ *
+ * Design notes: each remote lease is one reconciler group (keyed like the LeaseWatcher), so an
+ * event costs work for that lease only. The first snapshot is applied with a full pass (kernel
+ * read back, stale entries of leases gone while we were down pruned); only then do the periodic
+ * passes start. Later results are flushed at once: the latency from a store event to the
+ * kernel is one batched netlink round trip. A watch that fails or ends is started again after a
+ * second; its first result is a snapshot, which the LeaseWatcher turns into the difference.
+ */
+import type { Clock } from "../clock.ts";
+import { errorText } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Lease, LeaseEvent, LeaseSubnets } from "../lease/types.ts";
+import { LeaseWatcher } from "../lease/watcher.ts";
+import type { Reconciler } from "../reconcile/reconciler.ts";
+import type { SubnetManager } from "../subnet/manager.ts";
+import type { Prepared } from "./backend.ts";
+import { RETRY_INTERVAL_MS } from "./retry.ts";
+
+/** The reconciler group of a lease: both subnets, as the LeaseWatcher keys leases. */
+export function leaseGroup(s: LeaseSubnets): string {
+  return `${s.subnet ?? ""}&${s.ipv6Subnet ?? ""}`;
+}
+
+export interface WatchLoopDeps {
+  manager: SubnetManager;
+  state: { lease: Lease; prepared: Prepared };
+  reconciler: Reconciler;
+  clock: Clock;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+/** Applies lease events to the reconciler's desired state (no kernel work). */
+export function applyEvents(d: WatchLoopDeps, events: readonly LeaseEvent[]): void {
+  const type = d.state.prepared.attrs.backendType;
+  for (const ev of events) {
+    const group = leaseGroup(ev.lease);
+    if (ev.type === "removed") {
+      d.reconciler.deleteGroup(group);
+      if (d.logger.enabled(1)) d.logger.v(1, `Subnet removed: ${group}`);
+      continue;
+    }
+    if (ev.lease.attrs.backendType !== type) {
+      d.logger.warn(`Ignoring non-${type} subnet: type=${ev.lease.attrs.backendType}`);
+      d.reconciler.deleteGroup(group);
+      continue;
+    }
+    d.reconciler.setGroup(group, d.state.prepared.desiredState([ev.lease]));
+    if (d.logger.enabled(1)) d.logger.v(1, `Subnet added: ${group}`);
+  }
+}
+
+/** Runs until `signal` aborts; never throws. */
+export async function watchLoop(d: WatchLoopDeps): Promise<void> {
+  const watcher = new LeaseWatcher(d.state.lease, d.logger);
+  let periodic: Promise<void> | null = null;
+  while (!d.signal.aborted) {
+    try {
+      for await (const result of d.manager.watchLeases(d.signal)) {
+        const events = watcher.apply(result);
+        applyEvents(d, events);
+        if (periodic === null && result.kind === "snapshot") {
+          const r = await d.reconciler.fullPass();
+          d.logger.info(
+            `Initial sync: ${watcher.leases().length} remote leases, ${r.replaced} entries set, ` +
+              `${r.deleted} stale entries pruned`,
+          );
+          periodic = d.reconciler.run(d.signal);
+        } else if (events.length > 0) {
+          await d.reconciler.flush();
+        }
+      }
+    } catch (err) {
+      if (d.signal.aborted) break;
+      d.logger.warn(`Lease watch failed: ${errorText(err)} (retrying in 1s)`);
+    }
+    await d.clock.sleep(RETRY_INTERVAL_MS, d.signal);
+  }
+  await periodic;
+}

@@ -1,0 +1,271 @@
+import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
+import { FakeKernel } from "../../harness/fake_kernel.ts";
+import { FakeManager } from "../../harness/fake_manager.ts";
+import { lease } from "../../harness/leases.ts";
+import { lookupBackend } from "../../../backends/mod.ts";
+import { type AgentDeps, type AgentState, runAgent } from "../../../mod/agent/agent.ts";
+import type { IfaceFacts } from "../../../mod/agent/iface.ts";
+import type { Clock } from "../../../mod/clock.ts";
+import { parseIP } from "../../../mod/ip/mod.ts";
+import { createLogger } from "../../../mod/log.ts";
+import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
+import { StoreUnavailableError } from "../../../mod/subnet/store.ts";
+
+const VXLAN = `{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}`;
+
+const facts: IfaceFacts = {
+  links: [{ index: 2, name: "eth0", mtu: 1500 }],
+  addrs: [{
+    index: 2,
+    ip: parseIP("198.18.0.1"),
+    prefixLen: 24,
+    scope: "global",
+    permanent: true,
+    deprecated: false,
+    temporary: false,
+  }],
+  defaultRoute: { 4: 2, 6: null },
+  canReach: null,
+};
+
+/** A clock whose sleeps end on the next macrotask: retries run at once. */
+function instantClock(): Clock {
+  let now = 0;
+  return {
+    now: () => now,
+    sleep: (ms, signal) =>
+      new Promise((r) => {
+        if (signal?.aborted) return r();
+        const t = setTimeout(() => {
+          now += ms;
+          signal?.removeEventListener("abort", done);
+          r();
+        }, 0);
+        const done = () => {
+          clearTimeout(t);
+          r();
+        };
+        signal?.addEventListener("abort", done, { once: true });
+      }),
+  };
+}
+
+function peer(i: number, type = "vxlan") {
+  return lease({
+    subnet: `10.244.${i}.0/24`,
+    publicIP: `198.18.0.${i}`,
+    backendType: type,
+    backendData: { VNI: 1, VtepMAC: `aa:00:00:00:00:0${i}` },
+  });
+}
+
+function setup(config = VXLAN) {
+  const kernel = new FakeKernel();
+  const manager = new FakeManager(config);
+  const lines: string[] = [];
+  const written: string[] = [];
+  const events: string[] = [];
+  const deps: AgentDeps = {
+    options: {
+      subnetFile: "/run/flannel/subnet.env",
+      ipMasq: false,
+      reconcileIntervalSeconds: 10,
+      iface: [],
+      ifaceRegex: [],
+      ifaceCanReach: null,
+      publicIP: null,
+      publicIPv6: null,
+    },
+    manager,
+    backendFor: (c) => {
+      const f = lookupBackend(c.backendType);
+      return f.create(f.parseConfig(c.backend), {
+        devices: kernel,
+        randomBytes: (n) => new Uint8Array(n).fill(7),
+      });
+    },
+    kernel,
+    readFacts: () => Promise.resolve(facts),
+    writeSubnetEnv: (s: AgentState) => {
+      written.push(`${s.lease.subnet} mtu ${s.prepared.mtu}`);
+      events.push("subnet.env");
+      return Promise.resolve();
+    },
+    clock: instantClock(),
+    logger: createLogger({ write: (l) => lines.push(l), nowMicros: () => 0, pid: 1 }),
+    beforeReady: () => {
+      events.push("firewall");
+      return Promise.resolve();
+    },
+    onReady: () => events.push("ready"),
+  };
+  return { kernel, manager, lines, written, events, deps };
+}
+
+async function until(cond: () => boolean, what: string) {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
+  assert(cond(), `timed out waiting for ${what}`);
+}
+
+Deno.test("runAgent() joins: device, lease, firewall, subnet.env, entries for every peer", async () => {
+  const { kernel, manager, lines, written, events, deps } = setup();
+  manager.leases = [peer(2), peer(3)];
+  const ctl = new AbortController();
+  const run = runAgent(deps, ctl.signal);
+  await until(() => kernel.entries.size === 6, "6 entries");
+  assertEquals(events, ["firewall", "subnet.env", "ready"]);
+  assertEquals(written, ["10.244.1.0/24 mtu 1450"]);
+  assertEquals(kernel.links.get("flannel.1")?.up, true);
+  assertEquals(kernel.addrs.get("flannel.1")!.map((a) => `${a.ip}/${a.prefixLen}`), [
+    "10.244.1.0/32",
+  ]);
+  assertEquals(kernel.keys(), [
+    "fdb flannel.1 aa:00:00:00:00:02",
+    "fdb flannel.1 aa:00:00:00:00:03",
+    "neigh flannel.1 10.244.2.0",
+    "neigh flannel.1 10.244.3.0",
+    "route 10.244.2.0/24",
+    "route 10.244.3.0/24",
+  ]);
+  manager.push([{ type: "added", lease: peer(4) }, { type: "removed", lease: peer(2) }]);
+  await until(
+    () => kernel.entries.has("route 10.244.4.0/24") && !kernel.entries.has("route 10.244.2.0/24"),
+    "event",
+  );
+  assertEquals(kernel.entries.size, 6);
+  ctl.abort();
+  assertEquals(await run, 0);
+  assertEquals(kernel.entries.size, 6, "the data plane stays after a stop");
+  for (
+    const want of [
+      "Created subnet manager: Fake Manager",
+      "Found network config - Backend type: vxlan",
+      "Using interface with name eth0 and address 198.18.0.1",
+      "Wrote subnet file to /run/flannel/subnet.env",
+      "flannel is ready",
+      "Exiting cleanly...",
+    ]
+  ) {
+    assert(lines.some((l) => l.includes(want)), `missing log line "${want}"`);
+  }
+});
+
+Deno.test("runAgent() prunes entries of leases that vanished while it was down", async () => {
+  const { kernel, manager, deps } = setup();
+  kernel.links.set("flannel.1", {
+    index: 9,
+    name: "flannel.1",
+    kind: "vxlan",
+    mtu: 1450,
+    mac: "0e:00:00:00:00:01",
+    up: true,
+    vxlan: {
+      vni: 1,
+      link: 2,
+      local: parseIP("198.18.0.1"),
+      port: 8472,
+      gbp: false,
+      learning: false,
+      l2miss: false,
+      l3miss: false,
+    },
+  });
+  kernel.put({
+    kind: "route",
+    dst: peer(7).subnet!,
+    gateway: parseIP("10.244.7.0"),
+    dev: "flannel.1",
+    onlink: true,
+  });
+  kernel.put({
+    kind: "neigh",
+    dev: "flannel.1",
+    ip: parseIP("10.244.7.0"),
+    mac: "aa:00:00:00:00:07",
+  });
+  kernel.put({
+    kind: "route",
+    dst: peer(8).subnet!,
+    gateway: parseIP("198.18.0.8"),
+    dev: "eth0",
+    onlink: false,
+  }, { protocol: 3 }); // not ours: stays
+  manager.leases = [peer(2)];
+  const ctl = new AbortController();
+  const run = runAgent(deps, ctl.signal);
+  await until(() => kernel.entries.size === 4, "pruned + installed");
+  assertEquals(kernel.keys(), [
+    "fdb flannel.1 aa:00:00:00:00:02",
+    "neigh flannel.1 10.244.2.0",
+    "route 10.244.2.0/24",
+    "route 10.244.8.0/24",
+  ]);
+  assertEquals(kernel.links.get("flannel.1")!.mac, "0e:00:00:00:00:01", "VTEP MAC kept");
+  assertEquals(kernel.entries.get("route 10.244.2.0/24")!.protocol, RTPROT_FLANNEL);
+  ctl.abort();
+  assertEquals(await run, 0);
+});
+
+Deno.test("runAgent() keeps retrying a missing or bad config and recovers", async () => {
+  const { kernel, manager, lines, deps } = setup(`{"Network":"10.244.0.0/16","SubnetLen":31}`);
+  manager.configErrors = [new StoreUnavailableError("etcd unreachable")];
+  const ctl = new AbortController();
+  const run = runAgent(deps, ctl.signal);
+  await until(
+    () => lines.filter((l) => l.includes("Couldn't fetch network config")).length >= 3,
+    "retries",
+  );
+  assert(
+    lines.some((l) =>
+      l.includes("Couldn't fetch network config: etcd unreachable (retrying in 1s)")
+    ),
+  );
+  assert(
+    lines.some((l) => l.includes("Couldn't fetch network config: SubnetLen must be less than /31")),
+  );
+  manager.config = VXLAN; // the operator fixes it
+  await until(() => kernel.links.has("flannel.1"), "device after the fix");
+  ctl.abort();
+  assertEquals(await run, 0);
+});
+
+Deno.test("runAgent() exits 1 with upstream's line for an unknown backend type", async () => {
+  const { lines, deps } = setup(`{"Network":"10.244.0.0/16","Backend":{"Type":"bogus"}}`);
+  assertEquals(await runAgent(deps, new AbortController().signal), 1);
+  assertStringIncludes(lines.join(""), "unknown backend type: bogus");
+});
+
+Deno.test("runAgent() exits 1 for bad backend options or no usable interface", async () => {
+  const bad = setup(`{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan","VNI":"x"}}`);
+  assertEquals(await runAgent(bad.deps, new AbortController().signal), 1);
+  assertStringIncludes(bad.lines.join(""), '"VNI" must be a non-negative integer');
+  const noIface = setup();
+  noIface.deps.options = { ...noIface.deps.options, iface: ["eth7"] };
+  assertEquals(await runAgent(noIface.deps, new AbortController().signal), 1);
+  assertStringIncludes(noIface.lines.join(""), "Failed to find interface to use");
+});
+
+Deno.test("runAgent() exits 0 when the lease is revoked", async () => {
+  const { kernel, manager, lines, deps } = setup();
+  const run = runAgent(deps, new AbortController().signal);
+  await until(
+    () => kernel.links.has("flannel.1") && lines.some((l) => l.includes("Running backend")),
+    "ready",
+  );
+  manager.revoke();
+  assertEquals(await run, 0);
+  assertStringIncludes(lines.join(""), "Lease has been revoked. Shutting down daemon.");
+});
+
+Deno.test("runAgent() ignores leases of another backend type and garbage VTEP data", async () => {
+  const { kernel, manager, lines, deps } = setup();
+  const garbage = lease({ subnet: "10.244.5.0/24", publicIP: "198.18.0.5", backendData: "???" });
+  manager.leases = [peer(2), peer(3, "host-gw"), garbage];
+  const ctl = new AbortController();
+  const run = runAgent(deps, ctl.signal);
+  await until(() => lines.some((l) => l.includes("Initial sync")), "initial sync");
+  assertEquals(kernel.entries.size, 3);
+  assertStringIncludes(lines.join(""), "Ignoring non-vxlan subnet: type=host-gw");
+  ctl.abort();
+  assertEquals(await run, 0);
+});
