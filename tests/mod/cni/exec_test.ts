@@ -1,0 +1,78 @@
+import { assertEquals, assertRejects } from "../../harness/assert.ts";
+import { delegateAdd, delegateRun, findInPath } from "../../../mod/cni/exec.ts";
+import { CniError } from "../../../mod/cni/errors.ts";
+import { fakeLog, writeFakePlugin } from "./fake_plugin.ts";
+
+async function withDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "cni-exec-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function x(dir: string, extra: Record<string, string> = {}) {
+  let err = "";
+  return {
+    env: {
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: "c1",
+      CNI_NETNS: "/var/run/netns/p",
+      CNI_IFNAME: "eth0",
+      CNI_PATH: `/nonexistent:${dir}`,
+      ...extra,
+    },
+    writeStderr: (t: string) => {
+      err += t;
+      return Promise.resolve();
+    },
+    err: () => err,
+  };
+}
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+Deno.test("findInPath() searches CNI_PATH in order and words failures like Go", () =>
+  withDir(async (dir) => {
+    await writeFakePlugin(dir, "fakebr");
+    assertEquals(await findInPath("fakebr", `/nonexistent:${dir}:/usr/lib/cni`), `${dir}/fakebr`);
+    await assertRejects(() => findInPath("", dir), Error, "no plugin name provided");
+    await assertRejects(() => findInPath("a/b", dir), Error, "invalid plugin name: a/b");
+    await assertRejects(
+      () => findInPath("bridge", "/a:/b"),
+      Error,
+      'failed to find plugin "bridge" in path [/a /b]',
+    );
+  }));
+
+Deno.test("delegateAdd() passes env and stdin, copies stderr, keeps the delegate's version", () =>
+  withDir(async (dir) => {
+    await writeFakePlugin(dir, "fakebr");
+    const w = x(dir, { CNI_COMMAND: "CHECK" });
+    const { result, version } = await delegateAdd("fakebr", enc('{"cniVersion":"1.0.0"}'), w);
+    assertEquals(version, "0.3.1");
+    assertEquals(result.ips, [{ address: "10.1.17.5/24", gateway: "10.1.17.1", interface: 0 }]);
+    assertEquals(fakeLog(dir), ['ADD c1 eth0 {"cniVersion":"1.0.0"}']);
+    assertEquals(w.err(), "note on stderr\n");
+    await delegateRun("fakebr", "DEL", enc("{}"), w);
+    assertEquals(fakeLog(dir)[1], "DEL c1 eth0 {}");
+  }));
+
+Deno.test("delegate failures: CNI error passes through, else code 999 with upstream text", () =>
+  withDir(async (dir) => {
+    await writeFakePlugin(dir, "fakebr");
+    const w = x(dir);
+    await Deno.writeTextFile(`${dir}/mode`, "fail");
+    const e = await assertRejects(() => delegateRun("fakebr", "DEL", enc("{}"), w), CniError);
+    assertEquals([e.cniCode, e.message, e.details], [7, "fake refused", "d"]);
+    await Deno.writeTextFile(`${dir}/mode`, "stderr");
+    const s = await assertRejects(() => delegateRun("fakebr", "DEL", enc("{}"), w), CniError);
+    assertEquals([s.cniCode, s.message], [999, 'netplugin failed: "went wrong\\n": exit status 3']);
+    await Deno.writeTextFile(`${dir}/mode`, "garbage");
+    await assertRejects(
+      () => delegateRun("fakebr", "DEL", enc("{}"), w),
+      CniError,
+      'netplugin failed but error parsing its diagnostic message "not json"',
+    );
+  }));

@@ -1,0 +1,283 @@
+/** Protocol tests of the flannel plugin through injected IO (no root, no kernel). */
+import { assert, assertEquals, assertStringIncludes } from "../../../harness/assert.ts";
+import { flannelPlugin } from "../../../../mod/cni/flannel/plugin.ts";
+import {
+  type DelegateArgs,
+  DelegateRunner,
+  type InProcessDelegate,
+} from "../../../../mod/cni/delegate.ts";
+import { CniError } from "../../../../mod/cni/errors.ts";
+import type { CniResult } from "../../../../mod/cni/result.ts";
+import { runCni } from "../../../../mod/cni/skel.ts";
+import { SUPPORTED_VERSIONS } from "../../../../mod/cni/version.ts";
+import { cniEnv, fakeIO } from "../skel_helpers.ts";
+import { fakeLog, writeFakePlugin } from "../fake_plugin.ts";
+import { SCRATCH, SUBNET_ENV } from "./vectors.ts";
+
+/** An in-process "bridge" that remembers attachments instead of touching the kernel. */
+class MemoryBridge implements InProcessDelegate {
+  live = new Map<string, Record<string, unknown>>();
+  calls: string[] = [];
+  failDel = false;
+  handles(conf: Record<string, unknown>) {
+    return conf.unsupported === undefined;
+  }
+  add(conf: Record<string, unknown>, a: DelegateArgs): Promise<CniResult> {
+    this.calls.push(`ADD ${a.containerID}/${a.ifName}`);
+    const key = `${a.containerID}/${a.ifName}`;
+    if (this.live.has(key)) {
+      return Promise.reject(new Error(`container veth name provided (${a.ifName}) already exists`));
+    }
+    this.live.set(key, conf);
+    return Promise.resolve({
+      cniVersion: "1.1.0",
+      interfaces: [{ name: "cni0" }, { name: "veth0" }, { name: a.ifName, sandbox: a.netns }],
+      ips: [{ address: `10.1.17.${this.live.size + 1}/24`, gateway: "10.1.17.1", interface: 2 }],
+      routes: [{ dst: "10.1.0.0/16" }],
+      dns: {},
+    });
+  }
+  del(_conf: Record<string, unknown>, a: DelegateArgs): Promise<void> {
+    this.calls.push(`DEL ${a.containerID}/${a.ifName} netns=${a.netns}`);
+    if (this.failDel) return Promise.reject(new Error("iptables busy"));
+    this.live.delete(`${a.containerID}/${a.ifName}`);
+    return Promise.resolve();
+  }
+  check(_conf: Record<string, unknown>, a: DelegateArgs, prev: CniResult): Promise<void> {
+    this.calls.push(`CHECK ${a.containerID}/${a.ifName} ${prev.ips[0]?.address}`);
+    return this.live.has(`${a.containerID}/${a.ifName}`)
+      ? Promise.resolve()
+      : Promise.reject(new CniError(999, "gone"));
+  }
+}
+
+// Parsed CNI output, read field by field in assertions.
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+interface World {
+  dir: string;
+  bridge: MemoryBridge;
+  run(
+    cmd: string,
+    conf: Record<string, unknown>,
+    env?: Record<string, string>,
+  ): Promise<{ code: number; out: string; err: string; json: () => Json }>;
+}
+
+async function withWorld(fn: (w: World) => Promise<void>, subnetEnv: string = SUBNET_ENV.onlyIpv4) {
+  const dir = await Deno.makeTempDir({ prefix: "cni-flannel-" });
+  const bridge = new MemoryBridge();
+  await Deno.writeTextFile(`${dir}/subnet.env`, subnetEnv);
+  await writeFakePlugin(dir, "fakebr");
+  const w: World = {
+    dir,
+    bridge,
+    async run(cmd, conf, env = {}) {
+      const stdin = JSON.stringify({
+        name: "cni-flannel",
+        type: "flannel",
+        subnetFile: `${dir}/subnet.env`,
+        dataDir: `${dir}/state`,
+        ...conf,
+      });
+      const io = fakeIO({ ...cniEnv(cmd, { CNI_PATH: dir }), ...env }, stdin);
+      const runner = new DelegateRunner(
+        (t) => Promise.resolve(t === "bridge" ? bridge : null),
+        io.io,
+      );
+      const code = await runCni(flannelPlugin("about", runner), io.io);
+      return { code, out: io.out(), err: io.err(), json: () => JSON.parse(io.out()) };
+    },
+  };
+  try {
+    await fn(w);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+
+Deno.test("flannel ADD/CHECK/DEL lifecycle in every claimed version", async (t) => {
+  for (const v of SUPPORTED_VERSIONS) {
+    await t.step(v, () =>
+      withWorld(async (w) => {
+        const add = await w.run("ADD", { cniVersion: v });
+        assertEquals(add.code, 0, add.out);
+        const res = add.json();
+        assertEquals(res.cniVersion, v);
+        if (v < "0.3.0") assertEquals(res.ip4.ip, "10.1.17.2/24");
+        else assertEquals(res.ips[0].address, "10.1.17.2/24");
+        const saved = JSON.parse(await Deno.readTextFile(`${w.dir}/state/ctr1`));
+        assertEquals(saved, {
+          ...JSON.parse(SCRATCH.onlyIpv4),
+          cniVersion: v,
+          name: "cni-flannel",
+        });
+        if (v >= "0.4.0") {
+          const check = await w.run("CHECK", { cniVersion: v, prevResult: res });
+          assertEquals([check.code, check.out], [0, ""]);
+        }
+        assertEquals((await w.run("DEL", { cniVersion: v })).code, 0);
+        assert(!(await exists(`${w.dir}/state/ctr1`)));
+        assertEquals((await w.run("DEL", { cniVersion: v })).code, 0, "DEL twice");
+        assertEquals(w.bridge.calls.filter((c) => c.startsWith("DEL")).length, 1);
+      }));
+  }
+});
+
+Deno.test("flannel ADD without cniVersion writes the §2.10 scratch bytes", () =>
+  withWorld(async (w) => {
+    assertEquals((await w.run("ADD", {})).code, 0);
+    assertEquals(await Deno.readTextFile(`${w.dir}/state/ctr1`), SCRATCH.onlyIpv4);
+  }));
+
+Deno.test("flannel ADD with missing or broken subnet.env: 999, nothing written, no delegate", () =>
+  withWorld(async (w) => {
+    await Deno.remove(`${w.dir}/subnet.env`);
+    const r = await w.run("ADD", { cniVersion: "1.0.0" });
+    assertEquals(r.json(), {
+      code: 999,
+      msg:
+        `failed to load flannel 'subnet.env' file: open ${w.dir}/subnet.env: no such file or directory. Check the flannel pod log for this node.`,
+    });
+    await Deno.writeTextFile(`${w.dir}/subnet.env`, "FLANNEL_NETWORK\nFLANNEL_MTU=x\n");
+    assertStringIncludes(
+      (await w.run("ADD", {})).json().msg,
+      'strconv.ParseUint: parsing "x": invalid syntax',
+    );
+    assert(!(await exists(`${w.dir}/state`)));
+    assertEquals(w.bridge.calls, []);
+    assertEquals((await w.run("DEL", {})).code, 0, "DEL works without subnet.env");
+  }));
+
+Deno.test("flannel ADD config errors keep upstream's prefixes", () =>
+  withWorld(async (w) => {
+    assertStringIncludes(
+      (await w.run("ADD", { delegate: "x" })).json().msg,
+      "failed to load flannel netconf file: failed to load netconf: json: cannot unmarshal string",
+    );
+    assertEquals(
+      (await w.run("DEL", { delegate: "x" })).json().msg.startsWith("failed to load netconf: "),
+      true,
+    );
+    assertEquals(
+      (await w.run("ADD", { delegate: { ipam: {} } })).json().msg,
+      "'delegate' dictionary must not have 'ipam' field, it'll be set by flannel",
+    );
+  }));
+
+Deno.test("flannel two interfaces in one container: separate state, both released", () =>
+  withWorld(async (w) => {
+    assertEquals((await w.run("ADD", {}, { CNI_IFNAME: "eth0" })).code, 0);
+    assertEquals((await w.run("ADD", {}, { CNI_IFNAME: "net1" })).code, 0);
+    assert(await exists(`${w.dir}/state/ctr1`));
+    assert(await exists(`${w.dir}/state/ctr1@net1`));
+    assertEquals((await w.run("DEL", {}, { CNI_IFNAME: "eth0" })).code, 0);
+    assertEquals((await w.run("DEL", {}, { CNI_IFNAME: "net1" })).code, 0);
+    assertEquals(w.bridge.live.size, 0, "the reference leaks net1 here (§2.9 Q1)");
+  }));
+
+Deno.test("flannel DEL: without ADD, after the netns is gone, failure keeps state", () =>
+  withWorld(async (w) => {
+    assertEquals((await w.run("DEL", {})).code, 0);
+    assertEquals(w.bridge.calls, [], "no state: nothing to call");
+    await w.run("ADD", {});
+    w.bridge.failDel = true;
+    const bad = await w.run("DEL", {}, { CNI_NETNS: "" });
+    assertEquals(bad.json(), { code: 999, msg: "iptables busy" });
+    assert(await exists(`${w.dir}/state/ctr1`), "state kept for the runtime's retry");
+    w.bridge.failDel = false;
+    assertEquals((await w.run("DEL", {}, { CNI_NETNS: "" })).code, 0);
+    assert(!(await exists(`${w.dir}/state/ctr1`)));
+    assertEquals(w.bridge.calls.at(-1), "DEL ctr1/eth0 netns=");
+  }));
+
+Deno.test("flannel DEL reads state written by the reference, any key order", () =>
+  withWorld(async (w) => {
+    await Deno.mkdir(`${w.dir}/state`);
+    await Deno.writeTextFile(
+      `${w.dir}/state/old1`,
+      '{"type":"bridge","name":"cbr0","ipam":{"type":"host-local"}}',
+    );
+    await Deno.writeTextFile(`${w.dir}/state/old2`, "{corrupt");
+    assertEquals((await w.run("DEL", {}, { CNI_CONTAINERID: "old1" })).code, 0);
+    assert(!(await exists(`${w.dir}/state/old1`)));
+    const corrupt = await w.run("DEL", {}, { CNI_CONTAINERID: "old2" });
+    assertEquals(corrupt.code, 0);
+    assertStringIncludes(corrupt.err, "failed to parse netconf:");
+    assert(await exists(`${w.dir}/state/old2`), "corrupt state stays (§2.9 Q3)");
+  }));
+
+Deno.test("flannel CHECK really checks", () =>
+  withWorld(async (w) => {
+    const prev = (await w.run("ADD", { cniVersion: "1.0.0" })).json();
+    assertEquals(
+      (await w.run("CHECK", { cniVersion: "1.0.0" })).json().msg,
+      "Required prevResult missing",
+    );
+    assertEquals(
+      (await w.run("CHECK", { cniVersion: "1.0.0", prevResult: prev }, {
+        CNI_CONTAINERID: "other",
+      })).json().msg.startsWith("No saved delegate configuration"),
+      true,
+    );
+    w.bridge.live.clear();
+    assertEquals((await w.run("CHECK", { cniVersion: "1.0.0", prevResult: prev })).json(), {
+      code: 999,
+      msg: "gone",
+    });
+    assertEquals(w.bridge.calls.at(-1), "CHECK ctr1/eth0 10.1.17.2/24");
+  }));
+
+Deno.test("flannel STATUS: 50 while subnet.env is missing, else success", () =>
+  withWorld(async (w) => {
+    const env = { CNI_CONTAINERID: "", CNI_IFNAME: "", CNI_NETNS: "" };
+    assertEquals((await w.run("STATUS", { cniVersion: "1.1.0" }, env)).code, 0);
+    await Deno.remove(`${w.dir}/subnet.env`);
+    const r = await w.run("STATUS", { cniVersion: "1.1.0" }, env);
+    assertEquals(r.json().code, 50);
+    assertStringIncludes(r.json().msg, "no such file or directory");
+  }));
+
+Deno.test("flannel GC deletes attachments not listed as valid", () =>
+  withWorld(async (w) => {
+    for (const id of ["keep", "gone"]) {
+      await w.run("ADD", { cniVersion: "1.1.0" }, { CNI_CONTAINERID: id });
+    }
+    await w.run("ADD", { cniVersion: "1.1.0" }, { CNI_CONTAINERID: "keep", CNI_IFNAME: "net1" });
+    const gc = await w.run("GC", {
+      cniVersion: "1.1.0",
+      ipam: { dataDir: `${w.dir}/ipam` },
+      "cni.dev/valid-attachments": [{ containerID: "keep", ifname: "eth0" }],
+    }, { CNI_CONTAINERID: "", CNI_IFNAME: "", CNI_NETNS: "" });
+    assertEquals([gc.code, gc.out], [0, ""]);
+    assertEquals([...w.bridge.live.keys()], ["keep/eth0"]);
+    assert(await exists(`${w.dir}/state/keep`));
+    assert(!(await exists(`${w.dir}/state/gone`)));
+    assert(!(await exists(`${w.dir}/state/keep@net1`)));
+  }));
+
+Deno.test("flannel runs other delegate types from CNI_PATH (pass-through version)", () =>
+  withWorld(async (w) => {
+    const add = await w.run("ADD", { cniVersion: "1.0.0", delegate: { type: "fakebr" } });
+    assertEquals(add.code, 0, add.out);
+    assertEquals(add.json().cniVersion, "0.3.1", "the delegate's version, not converted (§2.9 Q7)");
+    assertStringIncludes(add.err, "note on stderr");
+    assertEquals((await w.run("DEL", { cniVersion: "1.0.0" })).code, 0);
+    const log = fakeLog(w.dir);
+    assertEquals(log.map((l) => l.split(" ").slice(0, 3).join(" ")), [
+      "ADD ctr1 eth0",
+      "DEL ctr1 eth0",
+    ]);
+    assertEquals(log[0]!.slice("ADD ctr1 eth0 ".length), log[1]!.slice("DEL ctr1 eth0 ".length));
+    const missing = await w.run("ADD", { delegate: { type: "nosuch" } });
+    assertEquals(
+      missing.json().msg,
+      `failed to delegate add: failed to find plugin "nosuch" in path [${w.dir}]`,
+    );
+    // A bridge config the in-process bridge does not claim is exec'd too.
+    const other = await w.run("ADD", { delegate: { unsupported: 1 } });
+    assertStringIncludes(other.json().msg, 'failed to find plugin "bridge"');
+  }));
