@@ -1,15 +1,203 @@
 /**
- * `deno task compile`: builds the single-file flanneld launcher.
+ * `deno task compile`: builds `dist/flanneld`, one file that is the agent, the operator tools
+ * and — installed or linked as `flannel` — the CNI plugin.
  *
- * Placeholder: until the real script exists it says plainly what is missing and exits 1.
+ * First it tries `deno compile` (which honours `DENORT_BIN`) and keeps the result only if the
+ * binary really runs our program (`flanneld version`). Where the `denort` runtime cannot be
+ * fetched (offline builders; ../shared/notes/deno.md §2), it builds a self-extracting launcher
+ * instead: a `#!/bin/sh` stub followed by a tar.gz holding the deno binary, the sources,
+ * deno.json, deno.lock and node_modules. On first run the stub unpacks it into
+ * `$FLANNEL_LAUNCHER_DIR/<payload hash>` (default `/var/cache/flanneld` for root, else
+ * `$XDG_CACHE_HOME/flanneld` or `~/.cache/flanneld`) through a temp dir and one `mv`, so
+ * concurrent first runs (several CNI calls at once) are safe; later runs exec
+ * `deno run -A --cached-only` at once, so nothing ever asks a registry.
+ *
+ * Usage: `deno task compile [--output PATH] [--launcher]` (`--launcher` skips `deno compile`).
  */
-if (import.meta.main) {
-  console.error(
-    [
-      "compile: not built yet.",
-      "Missing: the self-extracting launcher builder (`deno compile` cannot work here: its runtime",
-      "binary cannot be downloaded; see shared/notes/deno.md section 2).",
-    ].join("\n"),
+import { parseArgs } from "node:util";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+/** What the program needs at run time, relative to the repository root. */
+const APP_ENTRIES = [
+  "main.ts",
+  "deno.json",
+  "deno.lock",
+  "node_modules",
+  "mod",
+  "backends",
+  "store",
+];
+/** Reproducible archives: same inputs, same bytes, same hash, same cache directory. */
+const TAR_FLAGS = ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner"];
+
+/**
+ * The launcher stub. `@HASH@` names the cache directory, `@SKIP@` is the first payload line.
+ * The stub never reads stdin (the CNI config arrives there) and execs deno with our argv.
+ */
+const STUB = `#!/bin/sh
+# flanneld self-extracting launcher, built by \`deno task compile\` (scripts/compile.ts).
+# Unpacks the appended tar.gz once into $FLANNEL_LAUNCHER_DIR/<hash>, then runs it offline.
+set -eu
+hash=@HASH@
+if [ -n "\${FLANNEL_LAUNCHER_DIR:-}" ]; then base=$FLANNEL_LAUNCHER_DIR
+elif [ "$(id -u)" = 0 ]; then base=/var/cache/flanneld
+else base=\${XDG_CACHE_HOME:-\${HOME:-/tmp}/.cache}/flanneld
+fi
+dir=$base/$hash
+if [ ! -f "$dir/.complete" ]; then
+  mkdir -p "$base"
+  if [ ! -O "$base" ]; then echo "flanneld: \\"$base\\" is not owned by us" >&2; exit 1; fi
+  tmp=$(mktemp -d "$base/.extract-$hash.XXXXXX")
+  if ! tail -n +@SKIP@ "$0" | tar -xzf - -C "$tmp"; then
+    rm -rf "$tmp"; echo "flanneld: cannot unpack into \\"$base\\"" >&2; exit 1
+  fi
+  : >"$tmp/.complete"
+  mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp" # lost the race: another run unpacked it
+  [ -f "$dir/.complete" ] || { echo "flanneld: cannot unpack into \\"$dir\\"" >&2; exit 1; }
+fi
+export FLANNEL_ARGV0="$0" DENO_DIR="$dir/deno_dir" DENO_NO_UPDATE_CHECK=1
+exec "$dir/deno" run -A --cached-only --config "$dir/app/deno.json" "$dir/app/main.ts" "$@"
+exit 1
+`;
+
+/** The stub for a payload with sha256 `hash` (hex): the payload starts right after it. */
+export function renderStub(hash: string): string {
+  if (!/^[0-9a-f]{16,64}$/.test(hash)) throw new Error(`Invalid payload hash "${hash}"`);
+  const skip = STUB.split("\n").length; // the stub ends with "\n": payload is the next line
+  return STUB.replace("@HASH@", hash.slice(0, 32)).replace("@SKIP@", String(skip));
+}
+
+async function run(cmd: string, args: string[], opts: { cwd?: string; signal?: AbortSignal } = {}) {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: opts.cwd ?? ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { ok: out.success, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+async function must(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<string> {
+  const r = await run(cmd, args, opts);
+  if (!r.ok) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** `deno compile`; true only if the output really runs our `version` tool. */
+async function tryDenoCompile(output: string, log: (m: string) => void): Promise<boolean> {
+  const deno = Deno.execPath();
+  const built = await run(deno, ["compile", "-A", "--output", output, "main.ts"], {
+    signal: AbortSignal.timeout(300_000),
+  });
+  if (!built.ok) {
+    log(`deno compile failed (${errorLine(built.stderr)}); building the self-extracting launcher`);
+    return false;
+  }
+  const smoke = await run(output, ["version"]).catch(() => ({ ok: false, stdout: "", stderr: "" }));
+  if (smoke.ok && smoke.stdout.startsWith("flanneld ")) return true;
+  log("deno compile produced a binary that does not run flanneld (is DENORT_BIN the full CLI?)");
+  await Deno.remove(output).catch(() => {});
+  return false;
+}
+
+/** The `error: …` line of deno's output (it is followed by a cause chain and a backtrace). */
+function errorLine(text: string): string {
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  return lines.find((l) => l.startsWith("error:")) ?? lines[0] ?? "no output";
+}
+
+/** Writes the tar.gz payload into `work` and returns its path. */
+async function buildPayload(work: string): Promise<string> {
+  const tarPath = `${work}/payload.tar`;
+  const entries = [];
+  for (const e of APP_ENTRIES) {
+    if (await exists(`${ROOT}/${e}`)) entries.push(e);
+  }
+  // `S`: leave symlink targets alone (node_modules links are relative to their folder).
+  await must("tar", [
+    "-cf",
+    tarPath,
+    ...TAR_FLAGS,
+    "--exclude=*_test.ts",
+    "--transform=s,^,app/,S",
+    ...entries,
+  ]);
+  const deno = await Deno.realPath(Deno.execPath());
+  const slash = deno.lastIndexOf("/");
+  await must("tar", [
+    "-rf",
+    tarPath,
+    ...TAR_FLAGS,
+    "--transform=s,^.*$,deno,S",
+    "-C",
+    deno.slice(0, slash),
+    deno.slice(slash + 1),
+  ]);
+  await must("gzip", ["-n", "-6", tarPath]);
+  return `${tarPath}.gz`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+async function sha256Hex(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Builds the launcher at `output` (written to a temp name, then renamed). */
+export async function buildLauncher(output: string): Promise<{ bytes: number; hash: string }> {
+  const work = await Deno.makeTempDir({ prefix: "flanneld-compile-" });
+  try {
+    const payload = await buildPayload(work);
+    const hash = await sha256Hex(payload);
+    const tmp = `${output}.tmp-${Deno.pid}`;
+    const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o755 });
+    try {
+      await file.write(new TextEncoder().encode(renderStub(hash)));
+      await (await Deno.open(payload)).readable.pipeTo(file.writable, { preventClose: true });
+    } finally {
+      file.close();
+    }
+    await Deno.chmod(tmp, 0o755);
+    await Deno.rename(tmp, output);
+    return { bytes: (await Deno.stat(output)).size, hash };
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { output: { type: "string" }, launcher: { type: "boolean" } },
+  });
+  const output = values.output ?? `${ROOT}/dist/flanneld`;
+  const log = (m: string) => console.error(`compile: ${m}`);
+  await Deno.mkdir(output.slice(0, output.lastIndexOf("/")) || ".", { recursive: true });
+  await must(Deno.execPath(), ["install", "--quiet"]); // node_modules as the lockfile says
+  if (!values.launcher && await tryDenoCompile(output, log)) {
+    log(`wrote ${output} (deno compile)`);
+    return 0;
+  }
+  const { bytes, hash } = await buildLauncher(output);
+  log(
+    `wrote ${output} (self-extracting launcher, ${(bytes / 1e6).toFixed(1)} MB, ${
+      hash.slice(0, 12)
+    })`,
   );
-  Deno.exit(1);
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (err) {
+    console.error(`compile: ${err instanceof Error ? err.message : err}`);
+    Deno.exit(1);
+  }
 }
