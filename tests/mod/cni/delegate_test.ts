@@ -7,8 +7,14 @@ import {
 } from "../../../mod/cni/delegate.ts";
 import { CniError } from "../../../mod/cni/errors.ts";
 
-const args: DelegateArgs = { containerID: "c", netns: "/n", ifName: "eth0", args: "", env: {} };
-const x = { env: { CNI_PATH: "/nonexistent" }, writeStderr: () => Promise.resolve() };
+const args: DelegateArgs = {
+  containerID: "c",
+  netns: "/n",
+  ifName: "eth0",
+  args: "",
+  env: { CNI_PATH: "/nonexistent" },
+};
+const x = { env: {}, writeStderr: () => Promise.resolve() };
 
 function failing(err: Error): InProcessDelegate {
   return {
