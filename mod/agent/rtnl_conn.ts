@@ -1,0 +1,95 @@
+/**
+ * The agent's rtnetlink connection: {@linkcode RtnlConn} over mod/netlink's `Conn` and FFI
+ * socket, opened in the calling process's network namespace (or `netns`).
+ *
+ * Design notes: requests run on one synchronous socket (µs per call; the notes measured
+ * 500 k neighbour replaces/s batched), so these methods resolve at once; 256 messages per
+ * sendto. The receive timeout bounds how long a lost reply can stall the agent.
+ */
+import { Conn } from "../netlink/conn.ts";
+import * as K from "../netlink/codec/consts.ts";
+import { NetlinkSocket } from "../netlink/socket.ts";
+import { type IPAddr, IPNet } from "../ip/mod.ts";
+import type { RtnlConn } from "./netlink_kernel.ts";
+
+/** Messages per sendto (the notes: 64–256 is the sweet spot). */
+export const BATCH_SIZE = 256;
+/** How long a request waits for the kernel's reply. */
+export const REPLY_TIMEOUT_MS = 5000;
+
+const af = (ip: IPAddr) => (ip.family === 4 ? K.AF_INET : K.AF_INET6);
+
+/** Opens a connection; `close()` it when done. */
+export function openRtnl(netns?: string): RtnlConn & { close(): void } {
+  const sock = NetlinkSocket.open({
+    timeoutMs: REPLY_TIMEOUT_MS,
+    rcvbufBytes: 8 << 20,
+    ...(netns !== undefined ? { netns } : {}),
+  });
+  const conn = new Conn(sock, { batchSize: BATCH_SIZE });
+  const run = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  return {
+    dumpLinks: () =>
+      run(() =>
+        conn.dump({
+          kind: "link",
+          type: K.RTM_GETLINK,
+          flags: 0,
+          body: { family: K.AF_UNSPEC, ifType: 0, index: 0, flags: 0, change: 0 },
+        })
+      ),
+    dumpAddrs: (family) =>
+      run(() =>
+        conn.dump({
+          kind: "addr",
+          type: K.RTM_GETADDR,
+          flags: 0,
+          body: { family, prefixLen: 0, ifaFlags: 0, scope: 0, index: 0 },
+        })
+      ),
+    dumpRoutes: (family) =>
+      run(() =>
+        conn.dump({
+          kind: "route",
+          type: K.RTM_GETROUTE,
+          flags: 0,
+          body: { family, tos: 0, rtmTable: 0, protocol: 0, scope: 0, type: 0, flags: 0 },
+        })
+      ),
+    dumpNeighs: (family) =>
+      run(() =>
+        conn.dump({
+          kind: "neigh",
+          type: K.RTM_GETNEIGH,
+          flags: 0,
+          body: { family, index: 0, state: 0, flags: 0, type: 0 },
+        })
+      ),
+    routeGet: (ip) =>
+      run(() =>
+        conn.get({
+          kind: "route",
+          type: K.RTM_GETROUTE,
+          flags: 0,
+          body: {
+            family: af(ip),
+            dst: IPNet.of(ip, ip.bits),
+            tos: 0,
+            rtmTable: 0,
+            protocol: 0,
+            scope: 0,
+            type: 0,
+            flags: 0,
+          },
+        })
+      ),
+    send: (reqs) => run(() => conn.batch(reqs)),
+    close: () => conn.close(),
+  };
+}

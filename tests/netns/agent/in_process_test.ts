@@ -1,0 +1,192 @@
+/**
+ * The agent lifecycle in-process against real namespaces and the real kernel (rtnetlink
+ * sockets opened inside each host's namespace), with an in-memory lease registry: the
+ * kernel-facing half of the product without a store.
+ */
+import { assert, assertEquals } from "../../harness/assert.ts";
+import { type Cluster, eventually, pingOnce, withCluster } from "../../harness/cluster.ts";
+import { FakeRegistry } from "../../harness/fake_registry.ts";
+import { exec, isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { lookupBackend } from "../../../backends/mod.ts";
+import { type AgentState, runAgent } from "../../../mod/agent/agent.ts";
+import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";
+import { openRtnl } from "../../../mod/agent/rtnl_conn.ts";
+import { systemClock } from "../../../mod/clock.ts";
+import { createLogger } from "../../../mod/log.ts";
+import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
+import {
+  expectedHostGw,
+  expectedVxlan,
+  hostGwState,
+  type Peer,
+  peerOf,
+  vxlanState,
+} from "./state.ts";
+
+if (!isRoot) console.warn(`in-process agent tests ignored: ${NOT_ROOT}`);
+
+async function runInProcess(c: Cluster, reg: FakeRegistry, signal: AbortSignal) {
+  const runs: Promise<number>[] = [];
+  const conns: { close(): void }[] = [];
+  for (const h of c.hosts) {
+    const rtnl = openRtnl(h.ns.path);
+    conns.push(rtnl);
+    // sysctl through `ip netns exec`: never the root namespace.
+    const kernel = new NetlinkKernel(rtnl, RTPROT_FLANNEL, async (path, value) => {
+      await exec("ip", [
+        "netns",
+        "exec",
+        h.ns.name,
+        "sysctl",
+        "-qw",
+        `net.${path.replaceAll("/", ".")}=${value}`,
+      ]);
+    });
+    const lines: string[] = [];
+    runs.push(
+      runAgent({
+        options: {
+          subnetFile: h.subnetFile,
+          ipMasq: false,
+          reconcileIntervalSeconds: 1,
+          iface: ["eth0"],
+          ifaceRegex: [],
+          ifaceCanReach: null,
+          publicIP: null,
+          publicIPv6: null,
+        },
+        manager: reg.manager(),
+        backendFor: (cfg) => {
+          const f = lookupBackend(cfg.backendType);
+          return f.create(f.parseConfig(cfg.backend), {
+            devices: kernel,
+            randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+          });
+        },
+        kernel,
+        readFacts: (r) => kernel.readFacts(r),
+        writeSubnetEnv: async (s: AgentState) => {
+          const v = [
+            `FLANNEL_SUBNET=${s.lease.subnet?.nth(1)}/${s.lease.subnet?.prefixLen}`,
+            `FLANNEL_MTU=${s.prepared.mtu}`,
+          ];
+          if (s.lease.ipv6Subnet) {
+            v.push(
+              `FLANNEL_IPV6_SUBNET=${s.lease.ipv6Subnet.nth(1)}/${s.lease.ipv6Subnet.prefixLen}`,
+            );
+          }
+          await Deno.writeTextFile(h.subnetFile, v.join("\n") + "\n");
+        },
+        clock: systemClock,
+        logger: createLogger({ write: (l) => lines.push(l) }),
+      }, signal).finally(() => {
+        if (Deno.env.get("AGENT_LOG")) console.error(lines.join(""));
+      }),
+    );
+  }
+  return { runs, close: () => conns.forEach((x) => x.close()) };
+}
+
+Deno.test({
+  name: "in-process agents program vxlan between 3 hosts; pods ping; drift and departures handled",
+  ignore: !isRoot,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withCluster({ hosts: 3 }, async (c) => {
+      const reg = new FakeRegistry(`{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}`);
+      const ctl = new AbortController();
+      const agents = await runInProcess(c, reg, ctl.signal);
+      try {
+        const peers: Peer[] = [];
+        for (const h of c.hosts) {
+          await h.wirePod(await h.waitSubnetEnv());
+          peers.push(await peerOf(h));
+        }
+        for (const p of peers) {
+          assert(
+            await eventually(async () =>
+              JSON.stringify(await vxlanState(p.host, 1, false)) ===
+                JSON.stringify(expectedVxlan(p, peers))
+            ),
+          );
+          assertEquals(await vxlanState(p.host, 1, false), expectedVxlan(p, peers));
+        }
+        const [h1, h2, h3] = c.hosts as [typeof c.hosts[0], typeof c.hosts[0], typeof c.hosts[0]];
+        assert(await eventually(() => pingOnce(h1.pod, h2.podIP!, 1)), "pod 1 → pod 2");
+        assert(await eventually(() => pingOnce(h3.pod, h1.podIP!, 1)), "pod 3 → pod 1");
+        await h1.ns.ip("link", "del", "flannel.1");
+        assert(
+          await eventually(async () =>
+            JSON.stringify(await vxlanState(h1, 1, false)) ===
+              JSON.stringify(expectedVxlan(peers[0]!, peers)), 4000),
+          "device and entries back after one pass",
+        );
+        assert(
+          await eventually(() => pingOnce(h1.pod, h2.podIP!, 1)),
+          "pod 1 → pod 2 after repair",
+        );
+        reg.delete(peers[2]!.subnet!);
+        const rest = peers.slice(0, 2);
+        assert(
+          await eventually(async () =>
+            JSON.stringify(await vxlanState(h2, 1, false)) ===
+              JSON.stringify(expectedVxlan(peers[1]!, rest)), 3000),
+        );
+      } finally {
+        ctl.abort();
+        const codes = await Promise.all(agents.runs);
+        agents.close();
+        assertEquals(codes.slice(0, 2), [0, 0]);
+      }
+    }),
+});
+
+const DUAL = (type: string) =>
+  `{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:10::/48","Backend":{"Type":"${type}"}}`;
+
+for (const type of ["vxlan", "host-gw"]) {
+  Deno.test({
+    name:
+      `in-process agents: ${type} dual-stack between 3 hosts, exact state, pods ping both families`,
+    ignore: !isRoot,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: () =>
+      withCluster({ hosts: 3 }, async (c) => {
+        const reg = new FakeRegistry(DUAL(type));
+        const ctl = new AbortController();
+        const agents = await runInProcess(c, reg, ctl.signal);
+        try {
+          const peers: Peer[] = [];
+          for (const h of c.hosts) {
+            await h.wirePod(await h.waitSubnetEnv());
+            peers.push(await peerOf(h));
+          }
+          for (const p of peers) {
+            const want = type === "vxlan" ? expectedVxlan(p, peers) : expectedHostGw(p, peers);
+            const read = () => type === "vxlan" ? vxlanState(p.host) : hostGwState(p.host);
+            await eventually(async () => JSON.stringify(await read()) === JSON.stringify(want));
+            assertEquals(await read(), want);
+          }
+          for (const from of c.hosts) {
+            for (const to of c.hosts) {
+              if (from === to) continue;
+              assert(
+                await eventually(() => pingOnce(from.pod, to.podIP!, 1)),
+                `${from.index} → ${to.podIP}`,
+              );
+              assert(
+                await eventually(() => pingOnce(from.pod, to.podIP6!, 1)),
+                `${from.index} → ${to.podIP6}`,
+              );
+            }
+          }
+        } finally {
+          ctl.abort();
+          await Promise.all(agents.runs);
+          agents.close();
+        }
+      }),
+  });
+}
