@@ -42,6 +42,8 @@ export class FakeRegistry {
 
   /** A manager for one host; it allocates `<network>.<n>.0/24` in joining order. */
   manager(): SubnetManager {
+    // The returned object's methods need the registry's private members.
+    // deno-lint-ignore no-this-alias
     const reg = this;
     let own: Lease | null = null;
     return {

@@ -25,7 +25,7 @@ import {
 
 if (!isRoot) console.warn(`in-process agent tests ignored: ${NOT_ROOT}`);
 
-async function runInProcess(c: Cluster, reg: FakeRegistry, signal: AbortSignal) {
+function runInProcess(c: Cluster, reg: FakeRegistry, signal: AbortSignal) {
   const runs: Promise<number>[] = [];
   const conns: { close(): void }[] = [];
   for (const h of c.hosts) {
@@ -96,7 +96,7 @@ Deno.test({
     withCluster({ hosts: 3 }, async (c) => {
       const reg = new FakeRegistry(`{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}`);
       const ctl = new AbortController();
-      const agents = await runInProcess(c, reg, ctl.signal);
+      const agents = runInProcess(c, reg, ctl.signal);
       try {
         const peers: Peer[] = [];
         for (const h of c.hosts) {
@@ -156,7 +156,7 @@ for (const type of ["vxlan", "host-gw"]) {
       withCluster({ hosts: 3 }, async (c) => {
         const reg = new FakeRegistry(DUAL(type));
         const ctl = new AbortController();
-        const agents = await runInProcess(c, reg, ctl.signal);
+        const agents = runInProcess(c, reg, ctl.signal);
         try {
           const peers: Peer[] = [];
           for (const h of c.hosts) {
