@@ -54,3 +54,8 @@ export class NetlinkDecodeError extends FlannelError {
 export function isErrno(err: unknown, ...names: string[]): err is NetlinkError {
   return err instanceof NetlinkError && names.includes(err.errno);
 }
+
+/** True when the kernel said the object is not there (ENOENT, ESRCH, ENODEV, EADDRNOTAVAIL). */
+export function isNotFound(err: unknown): err is NetlinkError {
+  return isErrno(err, "ENOENT", "ESRCH", "ENODEV", "EADDRNOTAVAIL");
+}

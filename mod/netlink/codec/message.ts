@@ -36,6 +36,19 @@ export type Message =
 /** The body kinds of rtnetlink objects. */
 export type ObjectKind = "link" | "addr" | "route" | "neigh";
 
+/** An rtnetlink object message: a request, a dump entry or an event. */
+export type ObjectMessage = Extract<Message, { kind: ObjectKind }>;
+
+/** A request before a connection numbers it (no seq, no pid). */
+export type Request =
+  | { kind: "link"; type: number; flags: number; body: Link }
+  | { kind: "addr"; type: number; flags: number; body: Addr }
+  | { kind: "route"; type: number; flags: number; body: Route }
+  | { kind: "neigh"; type: number; flags: number; body: Neigh };
+
+/** The request type of one kind (`RequestOf<"link">` has a `Link` body). */
+export type RequestOf<K extends ObjectKind> = Extract<Request, { kind: K }>;
+
 /** Which body an nlmsg_type carries. */
 export function kindOf(type: number): Message["kind"] {
   if (type === K.NLMSG_ERROR) return "error";

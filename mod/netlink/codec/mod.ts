@@ -25,3 +25,4 @@ export * from "./addr.ts";
 export * from "./route.ts";
 export * from "./neigh.ts";
 export * from "./message.ts";
+export * from "./describe.ts";

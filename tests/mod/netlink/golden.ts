@@ -79,3 +79,10 @@ export function decodeGoldenReply(name: string): Message {
   assertEquals(decodeMessages(again), ms, `${name}: re-decoded`);
   return ms[0]!;
 }
+
+/** The request a golden fixture holds, decoded, without seq/pid (to compare builders with). */
+export function goldenRequest(name: string): Stable {
+  const [m] = decodeMessages(golden(name).bytes);
+  const { seq: _s, pid: _p, ...rest } = m!;
+  return rest as Stable;
+}
