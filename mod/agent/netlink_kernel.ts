@@ -74,6 +74,8 @@ export class NetlinkKernel implements KernelPort, DeviceOps {
   readonly #conn: RtnlConn;
   readonly #protocol: number;
   readonly #sysctl: SysctlWriter;
+  /** Device name → ifindex from the last link dump; dropped when a device may have changed. */
+  #indexes: Map<string, number> | null = null;
 
   constructor(conn: RtnlConn, protocol: number, sysctl: SysctlWriter) {
     this.#conn = conn;
@@ -82,7 +84,9 @@ export class NetlinkKernel implements KernelPort, DeviceOps {
   }
 
   async #links(): Promise<Link[]> {
-    return await this.#conn.dumpLinks();
+    const links = await this.#conn.dumpLinks();
+    this.#indexes = new Map(links.map((l) => [l.name ?? "", l.index]));
+    return links;
   }
 
   async #index(name: string): Promise<number | null> {
@@ -120,7 +124,8 @@ export class NetlinkKernel implements KernelPort, DeviceOps {
   }
 
   async apply(ops: readonly Op[]): Promise<(Error | null)[]> {
-    const index = new Map((await this.#links()).map((l) => [l.name ?? "", l.index]));
+    // The event path: reuse the last link dump (a dump per event would cost more than the change).
+    const index = this.#indexes ?? (await this.#links(), this.#indexes!);
     const results: (Error | null)[] = ops.map(() => null);
     const reqs: AnyRequest[] = [];
     const at: number[] = [];
@@ -135,6 +140,9 @@ export class NetlinkKernel implements KernelPort, DeviceOps {
       at.push(i);
     });
     const sent = reqs.length === 0 ? [] : await this.#conn.send(reqs);
+    if (sent.some((err) => isErrno(err, "ENODEV")) || results.some((r) => r !== null)) {
+      this.#indexes = null; // a device changed under us: look again next time
+    }
     sent.forEach((err, j) => {
       const i = at[j]!;
       results[i] = err !== null && ops[i]!.op === "delete" && isErrno(err, ...MISSING) ? null : err;
