@@ -24,8 +24,12 @@ export interface LeaseSubnets {
 
 export interface Lease extends LeaseSubnets {
   attrs: LeaseAttrs;
-  /** When the lease expires; `null` for a key without TTL (a reservation). */
-  expiration: Date | null;
+  /**
+   * When the lease expires; `null` for a key without TTL (a reservation); absent when the
+   * store did not look it up (etcd list and watch: a TTL query per key would cost one RPC
+   * each; `LeaseStore.getLease` and the results of create/update always carry it).
+   */
+  expiration?: Date | null;
 }
 
 export type LeaseEvent =

@@ -1,0 +1,174 @@
+/**
+ * The renewal loop of store-backed leases (upstream `CompleteLease`, etcd only): renew at
+ * expiration − margin, retry a minute after a failure, follow our own lease's watch (someone
+ * renewed or changed it → reschedule; deleted → {@linkcode LeaseRevokedError}).
+ *
+ * Design notes: a reservation (no TTL) is never renewed — renewing would give it a TTL, the
+ * upstream bug that turns reservations into 24 h leases. The own-lease watch starts with a
+ * snapshot, so a lease deleted between acquisition and this loop is noticed at once, and a
+ * later snapshot (compaction, outage) without our lease means revoked too. Time is the
+ * injected {@linkcode Clock}, so tests run days of renewals in milliseconds.
+ */
+import type { Clock } from "../clock.ts";
+import { errorText } from "../errors.ts";
+import type { Lease } from "../lease/types.ts";
+import type { Logger } from "../log.ts";
+import { LeaseRevokedError } from "./manager.ts";
+import { type LeaseStore, type StoreWatchResult, SUBNET_TTL_SECONDS } from "./store.ts";
+
+/** Upstream retries a failed renewal after one minute. */
+export const RENEW_RETRY_MS = 60_000;
+
+export interface RenewOptions {
+  store: LeaseStore;
+  clock: Clock;
+  log: Logger;
+  /** `--subnet-lease-renew-margin` in milliseconds. */
+  marginMs: number;
+}
+
+/** Go's `time.Duration` text at millisecond precision: `22h59m59.5s`, `1m0s`, `250ms`. */
+export function goDuration(ms: number): string {
+  const sign = ms < 0 ? "-" : "";
+  let u = Math.round(Math.abs(ms));
+  if (u === 0) return "0s";
+  if (u < 1000) return `${sign}${u}ms`;
+  const h = Math.floor(u / 3_600_000);
+  u -= h * 3_600_000;
+  const m = Math.floor(u / 60_000);
+  u -= m * 60_000;
+  const s = (u / 1000).toFixed(3).replace(/\.?0+$/, "");
+  return `${sign}${h > 0 ? `${h}h` : ""}${h > 0 || m > 0 ? `${m}m` : ""}${s}s`;
+}
+
+type Step = { kind: "timer" } | { kind: "watch"; r: IteratorResult<StoreWatchResult> };
+
+/** Runs until `signal` aborts (resolves) or our lease is deleted (rejects). */
+export async function renewLease(
+  lease: Lease,
+  opts: RenewOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const r = new Renewal(lease, opts, stop.signal);
+  try {
+    await r.run();
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    stop.abort();
+    await r.close();
+  }
+}
+
+class Renewal {
+  #lease: Lease;
+  #opts: RenewOptions;
+  #signal: AbortSignal;
+  #due: number; // when to renew next; Infinity for a reservation
+  #watch: AsyncIterator<StoreWatchResult>;
+  #next: Promise<IteratorResult<StoreWatchResult>> | null = null;
+
+  constructor(lease: Lease, opts: RenewOptions, signal: AbortSignal) {
+    this.#lease = lease;
+    this.#opts = opts;
+    this.#signal = signal;
+    this.#due = this.#dueOf(lease.expiration);
+    this.#watch = this.#openWatch();
+  }
+
+  async run(): Promise<void> {
+    while (!this.#signal.aborted) {
+      const step = await this.#wait();
+      if (this.#signal.aborted) return;
+      if (step.kind === "timer") await this.#renew();
+      else await this.#onWatch(step.r);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#watch.return?.();
+  }
+
+  #openWatch(): AsyncIterator<StoreWatchResult> {
+    const it = this.#opts.store.watchLeases(0, this.#signal, { subnets: this.#lease });
+    return it[Symbol.asyncIterator]();
+  }
+
+  #dueOf(expiration: Date | null | undefined): number {
+    if (expiration === null) return Infinity;
+    if (expiration === undefined) return this.#opts.clock.now(); // unknown: renew now
+    return expiration.getTime() - this.#opts.marginMs;
+  }
+
+  async #wait(): Promise<Step> {
+    this.#next ??= this.#watch.next();
+    const timer = new AbortController();
+    const waits: Promise<Step>[] = [this.#next.then((r): Step => ({ kind: "watch", r }))];
+    if (this.#due !== Infinity) {
+      const ms = Math.max(0, this.#due - this.#opts.clock.now());
+      waits.push(this.#opts.clock.sleep(ms, timer.signal).then((): Step => ({ kind: "timer" })));
+    }
+    try {
+      const step = await Promise.race(waits);
+      if (step.kind === "watch") this.#next = null;
+      return step;
+    } finally {
+      timer.abort();
+    }
+  }
+
+  async #renew(): Promise<void> {
+    const { store, clock, log } = this.#opts;
+    try {
+      const l = await store.updateLease(this.#lease, this.#lease.attrs, SUBNET_TTL_SECONDS);
+      this.#due = this.#dueOf(l.expiration);
+      log.info(`Lease renewed, new expiration: ${l.expiration?.toISOString()}`);
+    } catch (err) {
+      log.error(`Error renewing lease (trying again in 1 min): ${errorText(err)}`);
+      this.#due = clock.now() + RENEW_RETRY_MS;
+    }
+  }
+
+  async #onWatch(r: IteratorResult<StoreWatchResult>): Promise<void> {
+    if (r.done) {
+      this.#watch = this.#openWatch(); // a store watch only ends on abort; be safe anyway
+      return;
+    }
+    const res = r.value;
+    const own = res.kind === "snapshot"
+      ? (res.leases.length > 0 ? [{ type: "added" as const, lease: res.leases[0]! }] : [])
+      : res.events;
+    if (res.kind === "snapshot" && own.length === 0) this.#revoked();
+    for (const ev of own) {
+      if (ev.type === "removed") this.#revoked();
+      await this.#follow(ev.lease);
+    }
+  }
+
+  /** Someone (often we) wrote our lease: take its expiration and reschedule. */
+  async #follow(lease: Lease): Promise<void> {
+    let expiration = lease.expiration;
+    if (expiration === undefined) {
+      let now: Lease | null;
+      try {
+        now = await this.#opts.store.getLease(this.#lease);
+      } catch (err) {
+        this.#opts.log.warn(`Cannot read lease expiration: ${errorText(err)}`);
+        return;
+      }
+      if (now === null) this.#revoked();
+      expiration = now.expiration;
+    }
+    this.#due = this.#dueOf(expiration);
+    if (this.#due === Infinity) return;
+    const wait = goDuration(this.#due - this.#opts.clock.now());
+    this.#opts.log.info(`Waiting for ${wait} to renew lease`);
+  }
+
+  #revoked(): never {
+    this.#opts.log.info("Lease has been revoked. Shutting down daemon.");
+    throw new LeaseRevokedError();
+  }
+}
