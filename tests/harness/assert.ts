@@ -5,19 +5,19 @@
 import nodeAssert from "node:assert/strict";
 
 export function assert(cond: unknown, msg?: string): asserts cond {
-  nodeAssert.ok(cond, msg);
+  nodeAssert.ok(cond, msg as string); // npm @types/node (etcd3) refuses `undefined` here
 }
 
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  nodeAssert.deepStrictEqual(actual, expected, msg);
+  nodeAssert.deepStrictEqual(actual, expected, msg as string);
 }
 
 export function assertNotEquals<T>(actual: T, expected: T, msg?: string): void {
-  nodeAssert.notDeepStrictEqual(actual, expected, msg);
+  nodeAssert.notDeepStrictEqual(actual, expected, msg as string);
 }
 
 export function assertMatch(actual: string, re: RegExp, msg?: string): void {
-  nodeAssert.match(actual, re, msg);
+  nodeAssert.match(actual, re, msg as string);
 }
 
 export function assertStringIncludes(actual: string, part: string, msg?: string): void {
