@@ -26,14 +26,20 @@ export class AgentProcess {
   }
 
   /** Runs `deno run -A --cached-only main.ts <args>` via `ip netns exec <ns>`. */
-  static start(ns: string, args: string[], env: Record<string, string>, tag: string): AgentProcess {
+  static start(
+    ns: string,
+    args: string[],
+    env: Record<string, string>,
+    tag: string,
+    denoFlags: readonly string[] = AGENT_DENO_FLAGS,
+  ): AgentProcess {
     const child = new Deno.Command("ip", {
       args: [
         "netns",
         "exec",
         ns,
         Deno.execPath(),
-        ...AGENT_DENO_FLAGS,
+        ...denoFlags,
         `${REPO_ROOT}main.ts`,
         ...args,
       ],
