@@ -18,7 +18,7 @@ import { Reader, Writer } from "./codec/bytes.ts";
 import * as K from "./codec/consts.ts";
 import { describe } from "./codec/describe.ts";
 import { forEachMessage, type NlHeader } from "./codec/header.ts";
-import { decodeBody, encodeMessage, type Message, type Request } from "./codec/message.ts";
+import { decodeBody, encodeRequest, type Request } from "./codec/message.ts";
 import { NetlinkError } from "./errors.ts";
 
 /** What a connection needs from a socket. */
@@ -69,7 +69,7 @@ export class Conn {
   #send(req: Request, extraFlags: number): number {
     const seq = this.#next();
     this.#w.reset();
-    encodeMessage(this.#w, { ...req, flags: req.flags | extraFlags, seq, pid: 0 } as Message);
+    encodeRequest(this.#w, req, req.flags | extraFlags, seq);
     this.#io(req, () => this.#t.send(this.#w.bytes()));
     return seq;
   }
@@ -174,12 +174,8 @@ export class Conn {
       const req = reqs[end]!;
       const last = end + 1 === reqs.length || end + 1 - start === this.#batchSize ||
         w.len >= MAX_BATCH_BYTES / 2;
-      encodeMessage(w, {
-        ...req,
-        flags: (req.flags & ~K.NLM_F_ACK) | K.NLM_F_REQUEST | (last ? K.NLM_F_ACK : 0),
-        seq: this.#next(),
-        pid: 0,
-      } as Message);
+      const flags = (req.flags & ~K.NLM_F_ACK) | K.NLM_F_REQUEST | (last ? K.NLM_F_ACK : 0);
+      encodeRequest(w, req, flags, this.#next());
       end++;
       if (last) break;
     }

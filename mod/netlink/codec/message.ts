@@ -86,6 +86,16 @@ export function encodeMessage(w: Writer, m: Message): void {
   endMessage(w, at);
 }
 
+/**
+ * Appends request `r` numbered `seq` with nlmsg_flags `flags` (the connection's hot path:
+ * no intermediate message object).
+ */
+export function encodeRequest(w: Writer, r: Request, flags: number, seq: number, pid = 0): void {
+  const at = beginMessage(w, { type: r.type, flags, seq, pid });
+  (OBJECTS[r.kind] as BodyCodec<typeof r.body>).encode(w, r.body);
+  endMessage(w, at);
+}
+
 /** Decodes the message whose header is at `at` and payload spans `[off, end)`. */
 export function decodeBody(r: Reader, h: NlHeader, off: number, end: number): Message {
   const head = { type: h.type, flags: h.flags, seq: h.seq, pid: h.pid };

@@ -8,6 +8,7 @@ import { ParseError } from "../../errors.ts";
 import { IPAddr } from "../../ip/mod.ts";
 import { NetlinkDecodeError } from "../errors.ts";
 import { type Attr, type AttrCodec, type Compiled, decodeAttrs, encodeAttrs } from "./attrs.ts";
+import type { Writer } from "./bytes.ts";
 
 export const u8: AttrCodec<number> = {
   size: 1,
@@ -78,17 +79,31 @@ const HEX: readonly string[] = Array.from(
   (_, i) => i.toString(16).padStart(2, "0"),
 );
 
-/** Parses `aa:bb:cc:dd:ee:ff` (any number of octets) into bytes. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/**
+ * Parses `aa:bb:cc:dd:ee:ff` (any number of octets, one or two hex digits each) into bytes.
+ * Hand-rolled (no split/regex): the reconciler encodes two per peer, thousands at a time.
+ */
 export function parseLinkAddr(s: string): Uint8Array {
-  if (s === "") return new Uint8Array(0);
-  const parts = s.split(":");
-  const out = new Uint8Array(parts.length);
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) throw new ParseError(`Invalid link-layer address "${s}"`);
-    out[i] = parseInt(p, 16);
+  const out: number[] = [];
+  let v = 0, digits = 0;
+  for (let i = 0; i <= s.length && s !== ""; i++) {
+    const c = i === s.length ? 58 : s.charCodeAt(i);
+    if (c === 58 && digits > 0) {
+      out.push(v);
+      v = digits = 0;
+      continue;
+    }
+    const d = hexDigit(c);
+    if (d < 0 || ++digits > 2) throw new ParseError(`Invalid link-layer address "${s}"`);
+    v = v * 16 + d;
   }
-  return out;
+  return Uint8Array.from(out);
 }
 
 /** Formats bytes as `aa:bb:…` (lower case), like `ip link` prints them. */
@@ -98,9 +113,24 @@ export function formatLinkAddr(b: Uint8Array): string {
   return s;
 }
 
+/** Writes a canonical `aa:bb:cc:dd:ee:ff` without allocating; false for any other form. */
+function putMac48(w: Writer, s: string): boolean {
+  if (s.length !== 17) return false;
+  for (let i = 0; i < 17; i += 3) {
+    const hi = hexDigit(s.charCodeAt(i)), lo = hexDigit(s.charCodeAt(i + 1));
+    if (hi < 0 || lo < 0 || (i < 15 && s.charCodeAt(i + 2) !== 58)) return false;
+  }
+  for (let i = 0; i < 17; i += 3) {
+    w.u8(hexDigit(s.charCodeAt(i)) * 16 + hexDigit(s.charCodeAt(i + 1)));
+  }
+  return true;
+}
+
 /** A link-layer address (IFLA_ADDRESS, NDA_LLADDR) as `aa:bb:…` text. */
 export const lladdr: AttrCodec<string> = {
-  put: (w, v) => w.raw(parseLinkAddr(v)),
+  put: (w, v) => {
+    if (!putMac48(w, v)) w.raw(parseLinkAddr(v));
+  },
   get: (r, off, len) => formatLinkAddr(r.bytes.subarray(off, off + len)),
 };
 

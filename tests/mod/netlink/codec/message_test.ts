@@ -3,9 +3,12 @@ import { Writer } from "../../../../mod/netlink/codec/bytes.ts";
 import * as K from "../../../../mod/netlink/codec/consts.ts";
 import {
   decodeMessages,
+  encodeMessage,
   encodeMessages,
+  encodeRequest,
   kindOf,
   type Message,
+  type Request,
 } from "../../../../mod/netlink/codec/message.ts";
 import { NetlinkDecodeError } from "../../../../mod/netlink/errors.ts";
 import { golden, goldenNames } from "../golden.ts";
@@ -76,4 +79,24 @@ Deno.test("a truncated attribute inside a well-framed message reports its own of
   const c = golden("neigh_replace4").bytes.slice();
   c[28] = 2; // NDA_DST length 2 < 4
   assertEquals(assertThrows(() => decodeMessages(c), NetlinkDecodeError).offset, 28);
+});
+
+Deno.test("encodeRequest() writes the same bytes as encodeMessage() with seq and flags", () => {
+  const req: Request = {
+    kind: "neigh",
+    type: K.RTM_NEWNEIGH,
+    flags: K.NLM_F_REQUEST,
+    body: {
+      family: K.AF_INET,
+      index: 2,
+      state: K.NUD_PERMANENT,
+      flags: 0,
+      type: 0,
+      lladdr: "02:00:00:00:00:01",
+    },
+  };
+  const a = new Writer(), b = new Writer();
+  encodeRequest(a, req, K.NLM_F_REQUEST | K.NLM_F_ACK, 9);
+  encodeMessage(b, { ...req, flags: K.NLM_F_REQUEST | K.NLM_F_ACK, seq: 9, pid: 0 });
+  assertEquals(a.bytes(), b.bytes());
 });

@@ -44,6 +44,18 @@ Deno.test("link-layer addresses format like iproute2 and parse back", () => {
   assertEquals(parseLinkAddr(""), new Uint8Array(0));
   assertEquals(get(lladdr, put(lladdr, "c6:12:00:01")), "c6:12:00:01");
   assertThrows(() => parseLinkAddr("0e:zz"), ParseError, "0e:zz");
+  assertThrows(() => parseLinkAddr("0e:aaa"), ParseError);
+  assertThrows(() => parseLinkAddr("0e::aa"), ParseError);
+  assertEquals(
+    put(lladdr, "0E:AA:00:00:00:02"),
+    Uint8Array.of(0x0e, 0xaa, 0, 0, 0, 2),
+    "48-bit fast path",
+  );
+  assertEquals(
+    put(lladdr, "e:aa:0:0:0:2"),
+    Uint8Array.of(0x0e, 0xaa, 0, 0, 0, 2),
+  );
+  assertThrows(() => put(lladdr, "0e:aa:00:00:00:zz"), ParseError);
 });
 
 Deno.test("IP codec reads 4 or 16 bytes and rejects other lengths with the offset", () => {
