@@ -1,12 +1,13 @@
 /**
  * Netlink benchmark: how fast a node programs its peers.
  *
- *   deno run -A scripts/bench/netlink.ts [--n 5000] [--runs 5] [--json]
+ *   deno run -A scripts/bench/netlink.ts [--n 5000] [--runs 5] [--parse] [--json]
  *
  * Per run, in fresh namespaces (a node with an underlay veth and a vxlan device `vx0`):
  * - this layer: from the peers as typed values (IPAddr/IPNet, as the reconciler holds
  *   them), build N neighbours + N FDB entries + N onlink routes (flannel's three entries per
- *   peer), encode and send them with `Rtnl.batch` (128 per sendto) and collect the results;
+ *   peer), encode and send them with `Rtnl.batch` (128 per sendto) and collect the results
+ *   (`--parse` also times parsing the addresses from text, as iproute2 must);
  * - iproute2: the same 3N entries through `ip -n NS -batch FILE` + `bridge -n NS -batch FILE`
  *   (process start included: that is what running iproute2 costs).
  * Both are checked afterwards (3N entries present). Runs alternate which side goes first;
@@ -89,13 +90,14 @@ interface OursRun {
   rssMiB: number;
 }
 
-async function ours(n: number): Promise<OursRun> {
+async function ours(n: number, parseInside: boolean): Promise<OursRun> {
   return await withNetns(2, async (a, b) => {
     await node(a, b);
     using nl = Rtnl.open({ netns: a.path });
     const vx = nl.link.get("vx0").index;
-    const ps = peers(n);
+    let ps = parseInside ? [] : peers(n);
     const t0 = performance.now();
+    if (parseInside) ps = peers(n);
     const failed = nl.batch(requests(ps, vx)).filter(Boolean).length;
     const ms = performance.now() - t0;
     const rssMiB = Math.round(Deno.memoryUsage().rss / 2 ** 20);
@@ -164,17 +166,17 @@ function peakRssMiB(): number {
 }
 
 /** Runs the benchmark and returns the figures (times in ms). */
-export async function benchNetlink(n = 5000, runs = 5) {
+export async function benchNetlink(n = 5000, runs = 5, parseInside = false) {
   const dir = await Deno.makeTempDir({ prefix: "nlbench" });
   const mine: OursRun[] = [], ipMs: number[] = [];
   try {
     for (let r = 0; r < runs; r++) {
       if (r % 2 === 0) {
-        mine.push(await ours(n));
+        mine.push(await ours(n, parseInside));
         ipMs.push(await iproute2(n, dir));
       } else {
         ipMs.push(await iproute2(n, dir));
-        mine.push(await ours(n));
+        mine.push(await ours(n, parseInside));
       }
     }
   } finally {
@@ -208,7 +210,7 @@ if (import.meta.main) {
     console.error("netlink bench: needs root (it builds network namespaces)");
     Deno.exit(1);
   }
-  const r = await benchNetlink(flag("n", 5000), flag("runs", 5));
+  const r = await benchNetlink(flag("n", 5000), flag("runs", 5), Deno.args.includes("--parse"));
   if (Deno.args.includes("--json")) console.log(JSON.stringify(r));
   else {
     const f = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(", ");
