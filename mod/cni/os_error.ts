@@ -21,9 +21,9 @@ export function goPathError(op: string, path: string, err: unknown): string {
 }
 
 /** Reads a text file; errors carry Go's wording (`open`, or `read` for a directory). */
-export async function readTextGo(path: string): Promise<string> {
+export function readTextGo(path: string): string {
   try {
-    return await Deno.readTextFile(path);
+    return Deno.readTextFileSync(path);
   } catch (err) {
     const op = err instanceof Deno.errors.IsADirectory ? "read" : "open";
     throw new Error(goPathError(op, path, err), { cause: err });

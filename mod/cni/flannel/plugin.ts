@@ -26,9 +26,9 @@ import { loadSubnetEnv, type SubnetEnv } from "./subnet_env.ts";
 
 const msgOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-async function subnetEnv(n: FlannelNetConf, code: number = CniCode.INTERNAL): Promise<SubnetEnv> {
+function subnetEnv(n: FlannelNetConf, code: number = CniCode.INTERNAL): SubnetEnv {
   try {
-    return await loadSubnetEnv(n.subnetFile);
+    return loadSubnetEnv(n.subnetFile);
   } catch (err) {
     throw new CniError(
       code,
@@ -78,9 +78,9 @@ export function flannelPlugin(about: string, runner: DelegateRunner): CniPlugin 
     } catch (err) {
       throw new Error(`failed to load flannel netconf file: ${msgOf(err)}`);
     }
-    const text = serializeDelegate(buildDelegate(n, await subnetEnv(n)));
+    const text = serializeDelegate(buildDelegate(n, subnetEnv(n)));
     const bytes = new TextEncoder().encode(text);
-    await saveState(n.dataDir, a.containerID, a.ifName, bytes);
+    saveState(n.dataDir, a.containerID, a.ifName, bytes);
     try {
       return await runner.add(JSON.parse(text), bytes, delegateArgs(a));
     } catch (err) {
@@ -91,7 +91,7 @@ export function flannelPlugin(about: string, runner: DelegateRunner): CniPlugin 
 
   /** DEL of one attachment from its saved state (none = nothing to undo). */
   async function delOne(n: FlannelNetConf, d: DelegateArgs): Promise<void> {
-    const st = await readState(n.dataDir, d.containerID, d.ifName);
+    const st = readState(n.dataDir, d.containerID, d.ifName);
     if (st === null) return;
     const saved = savedConfig(st.bytes);
     if (typeof saved === "string") {
@@ -99,7 +99,7 @@ export function flannelPlugin(about: string, runner: DelegateRunner): CniPlugin 
       return;
     }
     await runner.del(saved, st.bytes, d);
-    if (st.owned) await removeState(st.path);
+    if (st.owned) removeState(st.path);
   }
 
   return {
@@ -113,7 +113,7 @@ export function flannelPlugin(about: string, runner: DelegateRunner): CniPlugin 
       const prevRaw = a.config.prevResult;
       if (!isPlainObject(prevRaw)) throw new Error("Required prevResult missing");
       const prev = parseResult(prevRaw, a.cniVersion);
-      const st = await readState(n.dataDir, a.containerID, a.ifName);
+      const st = readState(n.dataDir, a.containerID, a.ifName);
       if (st === null) {
         throw new Error(
           `No saved delegate configuration for container "${a.containerID}" interface "${a.ifName}"`,
@@ -127,23 +127,28 @@ export function flannelPlugin(about: string, runner: DelegateRunner): CniPlugin 
       const n = conf(a);
       const valid = validAttachments(a.config);
       const errors: string[] = [];
-      for (const s of await listStates(n.dataDir)) {
+      for (const s of listStates(n.dataDir)) {
         if (valid.some((v) => v.containerID === s.containerID && v.ifname === s.ifname)) continue;
         const d = { containerID: s.containerID, ifName: s.ifname, netns: "", args: "", env: a.env };
         await delOne(n, d).catch((err) => errors.push(msgOf(err)));
       }
-      await ipamGC(n, valid).catch((err) => errors.push(msgOf(err)));
+      try {
+        ipamGC(n, valid);
+      } catch (err) {
+        errors.push(msgOf(err));
+      }
       if (errors.length > 0) throw new Error(errors.join("; "));
     },
-    async status(a) {
-      await subnetEnv(conf(a), CniCode.NOT_AVAILABLE);
+    status(a) {
+      subnetEnv(conf(a), CniCode.NOT_AVAILABLE);
+      return Promise.resolve();
     },
   };
 }
 
 /** Releases host-local addresses of stale attachments when the delegate's IPAM is host-local. */
-async function ipamGC(n: FlannelNetConf, valid: Attachment[]): Promise<void> {
+function ipamGC(n: FlannelNetConf, valid: Attachment[]): void {
   if ((n.ipam?.type ?? "host-local") !== "host-local") return;
   const dataDir = typeof n.ipam?.dataDir === "string" ? n.ipam.dataDir : DEFAULT_IPAM_DATA_DIR;
-  await hostLocalGC(dataDir, n.name, valid);
+  hostLocalGC(dataDir, n.name, valid);
 }

@@ -80,6 +80,6 @@ export function parseSubnetEnv(text: string, file: string): SubnetEnv {
 }
 
 /** Reads and parses `file` (errors in Go's `open <file>: ...` wording). */
-export async function loadSubnetEnv(file: string): Promise<SubnetEnv> {
-  return parseSubnetEnv(await readTextGo(file), file);
+export function loadSubnetEnv(file: string): SubnetEnv {
+  return parseSubnetEnv(readTextGo(file), file);
 }

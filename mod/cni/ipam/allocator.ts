@@ -13,9 +13,9 @@ import { type Range, rangeContains, rangeFor, type RangeSet, rangeSetString } fr
 /** What the allocator needs from the store (the caller holds the store lock). */
 export interface AllocatorStore {
   /** Creates the address's file exclusively; false when it already exists. */
-  reserve(id: string, ifname: string, ip: IPAddr, rangeID: string): Promise<boolean>;
-  lastReservedIP(rangeID: string): Promise<IPAddr | null>;
-  getByID(id: string, ifname: string): Promise<IPAddr[]>;
+  reserve(id: string, ifname: string, ip: IPAddr, rangeID: string): boolean;
+  lastReservedIP(rangeID: string): IPAddr | null;
+  getByID(id: string, ifname: string): IPAddr[];
 }
 
 /** One allocated address: host address, its subnet's prefix and the range's gateway. */
@@ -58,34 +58,34 @@ export function* candidates(set: RangeSet, last: IPAddr | null): Generator<[IPAd
 }
 
 /** Allocates one address of `set` for (id, ifname), or a requested one. Throws host-local's texts. */
-export async function allocate(
+export function allocate(
   store: AllocatorStore,
   set: RangeSet,
   rangeID: string,
   id: string,
   ifname: string,
   requested: IPAddr | null,
-): Promise<Allocation> {
+): Allocation {
   if (requested) {
     const r = rangeFor(set, requested);
     if (!r) throw new Error(`${requested} not in range set ${rangeSetString(set)}`);
     if (requested.equals(r.gateway)) {
       throw new Error(`requested ip ${requested} is subnet's gateway`);
     }
-    if (!(await store.reserve(id, ifname, requested, rangeID))) {
+    if (!(store.reserve(id, ifname, requested, rangeID))) {
       throw new Error(
         `requested IP address ${requested} is not available in range set ${rangeSetString(set)}`,
       );
     }
     return { ip: requested, prefixLen: r.subnet.prefixLen, gateway: r.gateway };
   }
-  for (const ip of await store.getByID(id, ifname)) {
+  for (const ip of store.getByID(id, ifname)) {
     if (rangeFor(set, ip)) {
       throw new Error(`${ip} has been allocated to ${id}, duplicate allocation is not allowed`);
     }
   }
-  for (const [ip, r] of candidates(set, await store.lastReservedIP(rangeID))) {
-    if (await store.reserve(id, ifname, ip, rangeID)) {
+  for (const [ip, r] of candidates(set, store.lastReservedIP(rangeID))) {
+    if (store.reserve(id, ifname, ip, rangeID)) {
       return { ip, prefixLen: r.subnet.prefixLen, gateway: r.gateway };
     }
   }

@@ -46,7 +46,7 @@ function requested(conf: Record<string, unknown>, envArgs: string): IPAddr[] {
   return out;
 }
 
-async function rawRangeSets(ipam: Map<string, unknown>, rc: Record<string, unknown>) {
+function rawRangeSets(ipam: Map<string, unknown>, rc: Record<string, unknown>): unknown[] {
   let sets: unknown[] = Array.isArray(ipam.get("ranges")) ? [...ipam.get("ranges") as []] : [];
   const subnet = ipam.get("subnet");
   if (typeof subnet === "string" && subnet !== "") {
@@ -60,7 +60,7 @@ async function rawRangeSets(ipam: Map<string, unknown>, rc: Record<string, unkno
   if (sets.length === 0 && typeof file === "string" && file !== "") {
     let text: string;
     try {
-      text = await Deno.readTextFile(file);
+      text = Deno.readTextFileSync(file);
     } catch (err) {
       throw new Error(`failed to read rangeFromFile "${file}": ${(err as Error).message}`);
     }
@@ -97,10 +97,7 @@ function canonicalSets(raw: unknown[], cniVersion: string): RangeSet[] {
 }
 
 /** Reads the IPAM config from a network config object and `CNI_ARGS`. */
-export async function loadIpamConfig(
-  conf: Record<string, unknown>,
-  envArgs: string,
-): Promise<IpamConfig> {
+export function loadIpamConfig(conf: Record<string, unknown>, envArgs: string): IpamConfig {
   const top = goFields(conf, ["name", "cniVersion", "ipam", "runtimeConfig"]);
   const ipamRaw = top.get("ipam");
   if (!isPlainObject(ipamRaw)) throw new Error("IPAM config missing 'ipam' key");
@@ -121,7 +118,7 @@ export async function loadIpamConfig(
   const cniVersion = typeof top.get("cniVersion") === "string"
     ? top.get("cniVersion") as string
     : "";
-  const ranges = canonicalSets(await rawRangeSets(ipam, rc), cniVersion);
+  const ranges = canonicalSets(rawRangeSets(ipam, rc), cniVersion);
   const routes = Array.isArray(ipam.get("routes"))
     ? (ipam.get("routes") as unknown[]).map((r) => parseRoute(obj(r)))
     : [];
@@ -138,9 +135,9 @@ export async function loadIpamConfig(
 }
 
 /** Reads a resolv.conf into a DNS block (nameserver, domain, search, options lines). */
-export async function parseResolvConf(path: string): Promise<CniDNS> {
+export function parseResolvConf(path: string): CniDNS {
   const dns: CniDNS = {};
-  for (const raw of (await Deno.readTextFile(path)).split("\n")) {
+  for (const raw of Deno.readTextFileSync(path).split("\n")) {
     const line = raw.trim();
     if (line === "" || line[0] === "#" || line[0] === ";") continue;
     const [key, ...rest] = line.split(/\s+/);

@@ -4,7 +4,8 @@
  *
  * Design notes: the reference takes the store lock around each range set's allocation and
  * each release; here one lock is held for the whole ADD (or DEL), which is never less safe
- * and keeps a dual-stack allocation atomic against concurrent writers.
+ * and keeps a dual-stack allocation atomic against concurrent writers. Synchronous, like
+ * the store (see store.ts).
  */
 import type { IPAddr } from "../../ip/mod.ts";
 import type { CniResult } from "../result.ts";
@@ -24,41 +25,32 @@ function takeRequested(conf: IpamConfig, left: IPAddr[], setIdx: number): IPAddr
   return i < 0 ? null : left.splice(i, 1)[0]!;
 }
 
-async function allocateAll(
-  store: DiskStore,
-  conf: IpamConfig,
-  id: string,
-  ifname: string,
-): Promise<Allocation[]> {
+function allocateAll(store: DiskStore, conf: IpamConfig, id: string, ifname: string): Allocation[] {
   const left = [...conf.requestedIPs];
   const out: Allocation[] = [];
   for (let i = 0; i < conf.ranges.length; i++) {
     const want = takeRequested(conf, left, i);
     try {
-      out.push(await allocate(store, conf.ranges[i]!, String(i), id, ifname, want));
+      out.push(allocate(store, conf.ranges[i]!, String(i), id, ifname, want));
     } catch (err) {
-      if (out.length) await store.releaseByID(id, ifname);
+      if (out.length) store.releaseByID(id, ifname);
       throw new Error(`failed to allocate for range ${i}: ${(err as Error).message}`, {
         cause: err,
       });
     }
   }
   if (left.length > 0) {
-    if (out.length) await store.releaseByID(id, ifname);
+    if (out.length) store.releaseByID(id, ifname);
     throw new Error(`failed to allocate all requested IPs: ${left.join(" ")}`);
   }
   return out;
 }
 
 /** Allocates one address per range set; the result has no interfaces (an IPAM result). */
-export async function hostLocalAdd(
-  conf: IpamConfig,
-  id: string,
-  ifname: string,
-): Promise<CniResult> {
-  const dns = conf.resolvConf ? await parseResolvConf(conf.resolvConf) : {};
-  const store = await DiskStore.open(conf.dataDir, conf.name);
-  const allocs = await store.withLock(() => allocateAll(store, conf, id, ifname));
+export function hostLocalAdd(conf: IpamConfig, id: string, ifname: string): CniResult {
+  const dns = conf.resolvConf ? parseResolvConf(conf.resolvConf) : {};
+  const store = DiskStore.open(conf.dataDir, conf.name);
+  const allocs = store.withLock(() => allocateAll(store, conf, id, ifname));
   return {
     cniVersion: "1.1.0",
     interfaces: [],
@@ -69,19 +61,19 @@ export async function hostLocalAdd(
 }
 
 /** Releases every address of (id, ifname); nothing allocated is success. */
-export async function hostLocalDel(conf: IpamConfig, id: string, ifname: string): Promise<void> {
-  const store = await DiskStore.open(conf.dataDir, conf.name);
-  await store.withLock(async () => {
+export function hostLocalDel(conf: IpamConfig, id: string, ifname: string): void {
+  const store = DiskStore.open(conf.dataDir, conf.name);
+  store.withLock(() => {
     // Once per range set, as the reference does (its legacy fallback is per call).
-    for (let i = 0; i < conf.ranges.length; i++) await store.releaseByID(id, ifname);
+    for (let i = 0; i < conf.ranges.length; i++) store.releaseByID(id, ifname);
   });
 }
 
 /** Fails unless some address is recorded for (id, ifname) (or for a bare `id`). */
-export async function hostLocalCheck(conf: IpamConfig, id: string, ifname: string): Promise<void> {
-  const store = await DiskStore.open(conf.dataDir, conf.name);
-  const found = await store.withLock(async () => {
-    const all = await store.list();
+export function hostLocalCheck(conf: IpamConfig, id: string, ifname: string): void {
+  const store = DiskStore.open(conf.dataDir, conf.name);
+  const found = store.withLock(() => {
+    const all = store.list();
     return all.some((a) => a.id === id.trim() && a.ifname === ifname) ||
       all.some((a) => a.id === id.trim() && a.ifname === "");
   });
@@ -92,17 +84,13 @@ export async function hostLocalCheck(conf: IpamConfig, id: string, ifname: strin
  * Releases addresses owned by attachments not in `valid`. Old-format files (id only) are kept
  * while any valid attachment has that id. Returns the released addresses.
  */
-export async function hostLocalGC(
-  dataDir: string,
-  network: string,
-  valid: Attachment[],
-): Promise<IPAddr[]> {
-  const store = await DiskStore.open(dataDir, network);
-  return await store.withLock(async () => {
-    const stale = (await store.list()).filter((a) =>
+export function hostLocalGC(dataDir: string, network: string, valid: Attachment[]): IPAddr[] {
+  const store = DiskStore.open(dataDir, network);
+  return store.withLock(() => {
+    const stale = store.list().filter((a) =>
       !valid.some((v) => v.containerID === a.id && (a.ifname === "" || v.ifname === a.ifname))
     ).map((a) => a.ip);
-    await store.release(stale);
+    store.release(stale);
     return stale;
   });
 }

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../../harness/assert.ts";
+import { assertEquals, assertThrows } from "../../harness/assert.ts";
 import { goPathError, readTextGo } from "../../../mod/cni/os_error.ts";
 
 Deno.test("goPathError() words Deno errors like Go's PathError", () => {
@@ -20,8 +20,8 @@ Deno.test("readTextGo() reads files and words failures", async () => {
   const f = await Deno.makeTempFile();
   try {
     await Deno.writeTextFile(f, "x");
-    assertEquals(await readTextGo(f), "x");
-    await assertRejects(
+    assertEquals(readTextGo(f), "x");
+    assertThrows(
       () => readTextGo(`${f}.none`),
       Error,
       `open ${f}.none: no such file or directory`,

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../../../harness/assert.ts";
+import { assertEquals, assertThrows } from "../../../harness/assert.ts";
 import {
   listStates,
   parseStateName,
@@ -31,15 +31,15 @@ Deno.test("statePath() keeps the reference's name for eth0, suffixes others", ()
 Deno.test("saveState() writes 0600 in a 0700 dir; two interfaces do not share state", () =>
   withDir(async (root) => {
     const dir = `${root}/flannel`;
-    await saveState(dir, "c1", "eth0", bytes('{"type":"bridge","n":0}'));
-    await saveState(dir, "c1", "net1", bytes('{"type":"bridge","n":1}'));
+    saveState(dir, "c1", "eth0", bytes('{"type":"bridge","n":0}'));
+    saveState(dir, "c1", "net1", bytes('{"type":"bridge","n":1}'));
     assertEquals((await Deno.stat(dir)).mode! & 0o777, 0o700);
     assertEquals((await Deno.stat(`${dir}/c1`)).mode! & 0o777, 0o600);
-    assertEquals(text((await readState(dir, "c1", "eth0"))?.bytes), '{"type":"bridge","n":0}');
-    assertEquals(text((await readState(dir, "c1", "net1"))?.bytes), '{"type":"bridge","n":1}');
-    await saveState(dir, "c1", "eth0", bytes("{}"));
-    assertEquals(text((await readState(dir, "c1", "eth0"))?.bytes), "{}");
-    assertEquals((await listStates(dir)).map((s) => `${s.containerID}/${s.ifname}`).sort(), [
+    assertEquals(text((readState(dir, "c1", "eth0"))?.bytes), '{"type":"bridge","n":0}');
+    assertEquals(text((readState(dir, "c1", "net1"))?.bytes), '{"type":"bridge","n":1}');
+    saveState(dir, "c1", "eth0", bytes("{}"));
+    assertEquals(text((readState(dir, "c1", "eth0"))?.bytes), "{}");
+    assertEquals((listStates(dir)).map((s) => `${s.containerID}/${s.ifname}`).sort(), [
       "c1/eth0",
       "c1/net1",
     ]);
@@ -48,20 +48,20 @@ Deno.test("saveState() writes 0600 in a 0700 dir; two interfaces do not share st
 Deno.test("readState() falls back to the reference's <id> file for other interfaces", () =>
   withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/c2`, '{"type":"bridge"}');
-    const st = await readState(dir, "c2", "net1");
+    const st = readState(dir, "c2", "net1");
     assertEquals([st?.path, st?.owned], [`${dir}/c2`, false]);
-    assertEquals((await readState(dir, "c2", "eth0"))?.owned, true);
-    assertEquals(await readState(dir, "c3", "eth0"), null);
-    await removeState(`${dir}/c2`);
-    await removeState(`${dir}/c2`);
-    assertEquals(await readState(dir, "c2", "net1"), null);
-    assertEquals(await listStates(`${dir}/missing`), []);
+    assertEquals((readState(dir, "c2", "eth0"))?.owned, true);
+    assertEquals(readState(dir, "c3", "eth0"), null);
+    removeState(`${dir}/c2`);
+    removeState(`${dir}/c2`);
+    assertEquals(readState(dir, "c2", "net1"), null);
+    assertEquals(listStates(`${dir}/missing`), []);
   }));
 
 Deno.test("readState() reports unreadable state in Go's words", () =>
   withDir(async (dir) => {
     await Deno.mkdir(`${dir}/c4`);
-    await assertRejects(
+    assertThrows(
       () => readState(dir, "c4", "eth0"),
       Error,
       `read ${dir}/c4: is a directory`,

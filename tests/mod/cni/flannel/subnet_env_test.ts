@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects, assertThrows } from "../../../harness/assert.ts";
+import { assertEquals, assertThrows } from "../../../harness/assert.ts";
 import { loadSubnetEnv, parseSubnetEnv } from "../../../../mod/cni/flannel/subnet_env.ts";
 import { SUBNET_ENV } from "./vectors.ts";
 
@@ -93,12 +93,12 @@ Deno.test("parseSubnetEnv() malformed lines are clean errors; a bare key is igno
   );
 });
 
-Deno.test("loadSubnetEnv() reports a missing file in Go's words", async () => {
-  await assertRejects(
+Deno.test("loadSubnetEnv() reports a missing file in Go's words", () => {
+  assertThrows(
     () => loadSubnetEnv("/nonexistent/subnet.env"),
     Error,
     "open /nonexistent/subnet.env: no such file or directory",
   );
-  await assertRejects(() => loadSubnetEnv(""), Error, "open : no such file or directory");
-  await assertRejects(() => loadSubnetEnv("/tmp"), Error, "read /tmp: is a directory");
+  assertThrows(() => loadSubnetEnv(""), Error, "open : no such file or directory");
+  assertThrows(() => loadSubnetEnv("/tmp"), Error, "read /tmp: is a directory");
 });

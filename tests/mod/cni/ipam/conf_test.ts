@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../../../harness/assert.ts";
+import { assertEquals, assertThrows } from "../../../harness/assert.ts";
 import { loadIpamConfig, parseResolvConf } from "../../../../mod/cni/ipam/conf.ts";
 
 const base = (ipam: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -8,8 +8,8 @@ const base = (ipam: Record<string, unknown>, extra: Record<string, unknown> = {}
   ...extra,
 });
 
-Deno.test("loadIpamConfig() reads flannel's delegate ipam", async () => {
-  const c = await loadIpamConfig(
+Deno.test("loadIpamConfig() reads flannel's delegate ipam", () => {
+  const c = loadIpamConfig(
     base({
       ranges: [[{ subnet: "10.244.1.0/24" }], [{ subnet: "fc00::/64" }]],
       routes: [{ dst: "10.244.0.0/16" }, { dst: "fc00::/48" }],
@@ -23,8 +23,8 @@ Deno.test("loadIpamConfig() reads flannel's delegate ipam", async () => {
   assertEquals(c.requestedIPs, []);
 });
 
-Deno.test("loadIpamConfig() legacy range, runtime ranges and requested IPs", async () => {
-  const c = await loadIpamConfig(
+Deno.test("loadIpamConfig() legacy range, runtime ranges and requested IPs", () => {
+  const c = loadIpamConfig(
     base(
       { subnet: "10.1.0.0/24", ranges: [[{ subnet: "10.2.0.0/24" }]], dataDir: "/tmp/x" },
       {
@@ -43,19 +43,19 @@ Deno.test("loadIpamConfig() legacy range, runtime ranges and requested IPs", asy
   assertEquals(c.dataDir, "/tmp/x");
 });
 
-Deno.test("loadIpamConfig() errors like host-local", async () => {
-  await assertRejects(
+Deno.test("loadIpamConfig() errors like host-local", () => {
+  assertThrows(
     () => loadIpamConfig({ name: "n" }, ""),
     Error,
     "IPAM config missing 'ipam' key",
   );
-  await assertRejects(() => loadIpamConfig(base({}), ""), Error, "no IP ranges specified");
-  await assertRejects(
+  assertThrows(() => loadIpamConfig(base({}), ""), Error, "no IP ranges specified");
+  assertThrows(
     () => loadIpamConfig(base({ ranges: [[{ subnet: "10.0.0.0/31" }]] }), ""),
     Error,
     "invalid range set 0: Network 10.0.0.0/31 too small to allocate from",
   );
-  await assertRejects(
+  assertThrows(
     () =>
       loadIpamConfig(
         base({ ranges: [[{ subnet: "10.0.0.0/24" }], [{ subnet: "10.0.0.0/25" }]] }),
@@ -64,7 +64,7 @@ Deno.test("loadIpamConfig() errors like host-local", async () => {
     Error,
     "range set 0 overlaps with 1",
   );
-  await assertRejects(
+  assertThrows(
     () =>
       loadIpamConfig(
         {
@@ -76,7 +76,7 @@ Deno.test("loadIpamConfig() errors like host-local", async () => {
     Error,
     "CNI version 0.2.0 does not support more than 1 address per family",
   );
-  await assertRejects(
+  assertThrows(
     () => loadIpamConfig(base({ ranges: [[{ subnet: "10.0.0.0/24" }]] }), "K8S_POD_NAME=p"),
     Error,
     'ARGS: unknown args ["K8S_POD_NAME=p"]',
@@ -90,7 +90,7 @@ Deno.test("parseResolvConf() reads nameserver, domain, search, options", async (
       f,
       "# c\nnameserver 10.96.0.10\nnameserver 8.8.8.8\ndomain cluster.local\nsearch a b\n; x\noptions ndots:5\nbogus\n",
     );
-    assertEquals(await parseResolvConf(f), {
+    assertEquals(parseResolvConf(f), {
       nameservers: ["10.96.0.10", "8.8.8.8"],
       domain: "cluster.local",
       search: ["a", "b"],

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "../../../harness/assert.ts";
+import { assert, assertEquals, assertThrows } from "../../../harness/assert.ts";
 import { loadIpamConfig } from "../../../../mod/cni/ipam/conf.ts";
 import {
   hostLocalAdd,
@@ -25,7 +25,7 @@ function netconf(dataDir: string, ranges: unknown[], version = "1.0.0") {
   };
 }
 
-async function withDir(fn: (dir: string) => Promise<void>) {
+async function withDir(fn: (dir: string) => void | Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "cni-hl-" });
   try {
     await fn(dir);
@@ -35,37 +35,37 @@ async function withDir(fn: (dir: string) => Promise<void>) {
 }
 
 Deno.test("hostLocalAdd() dual stack, round robin after DEL, routes passed on", () =>
-  withDir(async (dir) => {
-    const conf = await loadIpamConfig(
+  withDir((dir) => {
+    const conf = loadIpamConfig(
       netconf(dir, [[{ subnet: "10.244.1.0/24" }], [{ subnet: "fc00::/64" }]]),
       "",
     );
-    const a = await hostLocalAdd(conf, "a", "eth0");
+    const a = hostLocalAdd(conf, "a", "eth0");
     assertEquals(a.ips, [
       { address: "10.244.1.2/24", gateway: "10.244.1.1" },
       { address: "fc00::2/64", gateway: "fc00::1" },
     ]);
     assertEquals(a.routes, [{ dst: "10.244.0.0/16" }]);
-    await hostLocalCheck(conf, "a", "eth0");
-    await hostLocalDel(conf, "a", "eth0");
-    await hostLocalDel(conf, "a", "eth0");
-    await assertRejects(
+    hostLocalCheck(conf, "a", "eth0");
+    hostLocalDel(conf, "a", "eth0");
+    hostLocalDel(conf, "a", "eth0");
+    assertThrows(
       () => hostLocalCheck(conf, "a", "eth0"),
       Error,
       "host-local: Failed to find address added by container a",
     );
-    const b = await hostLocalAdd(conf, "b", "eth0");
+    const b = hostLocalAdd(conf, "b", "eth0");
     assertEquals(b.ips.map((i) => i.address), ["10.244.1.3/24", "fc00::3/64"]);
   }));
 
 Deno.test("hostLocalAdd() exhaustion releases earlier sets and names the range", () =>
-  withDir(async (dir) => {
-    const conf = await loadIpamConfig(
+  withDir((dir) => {
+    const conf = loadIpamConfig(
       netconf(dir, [[{ subnet: "fc00::/126" }], [{ subnet: "10.244.1.0/30" }]]),
       "",
     );
-    await hostLocalAdd(conf, "a", "eth0");
-    await assertRejects(
+    hostLocalAdd(conf, "a", "eth0");
+    assertThrows(
       () => hostLocalAdd(conf, "c", "eth0"),
       Error,
       "failed to allocate for range 1: no IP addresses available in range set: 10.244.1.1-10.244.1.2",
@@ -83,12 +83,12 @@ Deno.test("hostLocalAdd() exhaustion releases earlier sets and names the range",
 
 Deno.test("hostLocalGC() releases addresses of attachments not listed as valid", () =>
   withDir(async (dir) => {
-    const conf = await loadIpamConfig(netconf(dir, [[{ subnet: "10.0.0.0/24" }]]), "");
-    await hostLocalAdd(conf, "keep", "eth0");
-    await hostLocalAdd(conf, "keep", "net1");
-    await hostLocalAdd(conf, "gone", "eth0");
+    const conf = loadIpamConfig(netconf(dir, [[{ subnet: "10.0.0.0/24" }]]), "");
+    hostLocalAdd(conf, "keep", "eth0");
+    hostLocalAdd(conf, "keep", "net1");
+    hostLocalAdd(conf, "gone", "eth0");
     await Deno.writeTextFile(`${dir}/cbr0/10.0.0.99`, "keep"); // old format, id only
-    const released = await hostLocalGC(dir, "cbr0", [
+    const released = hostLocalGC(dir, "cbr0", [
       { containerID: "keep", ifname: "eth0" },
     ]);
     assertEquals(released.map(String).sort(), ["10.0.0.3", "10.0.0.4"]);
@@ -114,13 +114,17 @@ Deno.test({
   ignore: !hasReference,
   fn: () =>
     withDir(async (dir) => {
-      const conf = await loadIpamConfig(netconf(dir, [[{ subnet: "10.5.0.0/24" }]]), "");
+      const conf = loadIpamConfig(netconf(dir, [[{ subnet: "10.5.0.0/24" }]]), "");
       const N = 24;
-      const ours = Array.from({ length: N }, (_, i) =>
-        hostLocalAdd(conf, `ours-${i}`, "eth0").then((r) => r.ips[0]!.address));
-      const theirs = Array.from({ length: N }, (_, i) =>
-        referenceAdd(dir, `ref-${i}`));
-      const all = await Promise.all([...ours, ...theirs]);
+      // The reference processes start first; ours allocate while they run, under the same
+      // flock (the sync lock blocks this thread the way a CNI process would wait).
+      const theirs = Array.from({ length: N }, (_, i) => referenceAdd(dir, `ref-${i}`));
+      const ours: string[] = [];
+      for (let i = 0; i < N; i++) {
+        ours.push(hostLocalAdd(conf, `ours-${i}`, "eth0").ips[0]!.address);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const all = [...ours, ...await Promise.all(theirs)];
       assertEquals(new Set(all).size, 2 * N, `duplicate addresses: ${all.sort().join(" ")}`);
       // Every file holds its owner; each owner has exactly one file.
       const owners = [...Deno.readDirSync(`${dir}/cbr0`)]
