@@ -30,13 +30,23 @@ const consoleIO = { stdout: writer(Deno.stdout), stderr: writer(Deno.stderr) };
 async function main(): Promise<number> {
   const mode = selectMode(Deno.env.toObject(), Deno.args, invokedAs());
   switch (mode.kind) {
-    case "cni":
-      console.error("CNI mode is not implemented yet");
-      return 1;
+    case "cni": {
+      const { runCniMode } = await import("./mod/cni/mod.ts");
+      return await runCniMode();
+    }
     case "tool":
       if (mode.tool === "version") {
         console.log(`flanneld ${VERSION} (compatible with flannel ${UPSTREAM_VERSION})`);
         return 0;
+      }
+      if (mode.tool === "install-cni") {
+        const { installCni } = await import("./mod/cni/install.ts");
+        const origin = {
+          env: Deno.env.toObject(),
+          execPath: Deno.execPath(),
+          standalone: Deno.build.standalone,
+        };
+        return await installCni(mode.args, origin, consoleIO);
       }
       console.error(`"${mode.tool}" is not implemented yet`);
       return 1;
