@@ -1,0 +1,334 @@
+/**
+ * The etcd v3 lease store (upstream `pkg/subnet/etcd/registry.go`, spec §3.1), on npm:etcd3.
+ * Wire-compatible with upstream: `<prefix>/config`, `<prefix>/subnets/<subnet key>` holding
+ * upstream's lease JSON, one 24 h etcd lease per key, create as a transaction
+ * `version(key) == 0`, renew by re-putting with a fresh etcd lease. Only main.ts loads this
+ * module (`await import`), so the CNI path never loads npm:etcd3.
+ *
+ * Design notes:
+ * - Expirations: a TTL query per key would cost one RPC each (5,000 for a list), so list and
+ *   watch report `expiration` only when it is known for free — `null` for a key without etcd
+ *   lease (a reservation), the grant time + TTL for etcd leases this client granted — and
+ *   leave it absent otherwise; `getLease` asks etcd (TimeToLive).
+ * - A create whose transaction npm:etcd3 retried after a lost reply may find its own key: the
+ *   key then carries our etcd lease, and that counts as success, not as a conflict (revoking
+ *   "our" lease there would delete the key we just created).
+ * - TLS as upstream: a client certificate only when both cert and key files are given. A CA
+ *   file alone is still used to verify an `https://` server (upstream would ignore it).
+ * - Entries under `subnets/` that do not parse are skipped and reported with their full key.
+ */
+import { Etcd3, type IKeyValue, type IOptions, isRecoverableError } from "etcd3";
+import {
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IBackoff,
+} from "cockatiel";
+import { Buffer } from "node:buffer";
+import { errorText, FlannelError } from "../mod/errors.ts";
+import { tryParseIP } from "../mod/ip/mod.ts";
+import { subnetKey } from "../mod/lease/key.ts";
+import type { Lease, LeaseAttrs, LeaseSubnets } from "../mod/lease/types.ts";
+import { encodeLeaseAttrs } from "../mod/lease/value.ts";
+import { type Logger, silentLogger } from "../mod/log.ts";
+import {
+  ConfigNotFoundError,
+  decodeLeaseEntry,
+  isSkipped,
+  LeaseConflictError,
+  type LeaseList,
+  type LeaseStore,
+  type SkippedEntry,
+  StoreUnavailableError,
+  type StoreWatchResult,
+  type WatchOptions,
+} from "../mod/subnet/store.ts";
+import { type EtcdWatchContext, watchEtcd } from "./etcd_watch.ts";
+
+/** Upstream's `--etcd-endpoints` default. */
+export const DEFAULT_ETCD_ENDPOINTS = ["http://127.0.0.1:2379", "http://127.0.0.1:4001"];
+/** Watch reconnection backoff, as upstream: 100 ms doubling to 5 s (with jitter). */
+const WATCH_BACKOFF = { initialDelay: 100, maxDelay: 5000 };
+
+/** Upstream's `--etcd-prefix` default. */
+export const DEFAULT_ETCD_PREFIX = "/coreos.com/network";
+
+export interface EtcdStoreOptions {
+  /** `--etcd-endpoints`: `http(s)://host:port` or `unix:///path/sock:0`. */
+  endpoints: string[];
+  /** `--etcd-prefix` (default `/coreos.com/network`). */
+  prefix?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  username?: string;
+  /** Sent to etcd only; never logged. */
+  password?: string;
+  log?: Logger;
+  /** Wall clock in ms (expirations). */
+  now?: () => number;
+  /** Deadline of each request (default 10 s). */
+  requestTimeoutMs?: number;
+}
+
+/** `path.Join` for etcd keys: `/coreos.com/network/` + `subnets` → `/coreos.com/network/subnets`. */
+export function joinKey(...parts: string[]): string {
+  const joined = parts.join("/").replace(/\/+/g, "/");
+  return joined.length > 1 ? joined.replace(/\/$/, "") : joined;
+}
+
+/** An endpoint for logs: any `user:password@` removed. */
+function showEndpoint(e: string): string {
+  return e.replace(/\/\/[^/@]*@/, "//");
+}
+
+/** grpc-js's text, shortened: `no connection: connect ECONNREFUSED 127.0.0.1:2379`. */
+function describe(err: unknown): string {
+  let text = errorText(err);
+  const lost =
+    /No connection established\. Last error: (?:\w*Error(?: \[\w+\])?: )?(.*?)\.?(?: Resolution note:.*)?$/s
+      .exec(text);
+  if (lost) text = `no connection: ${lost[1]}`;
+  return /certificate|ssl|tls|handshake/i.test(text)
+    ? `${text} (check --etcd-cafile, --etcd-certfile and --etcd-keyfile)`
+    : text;
+}
+
+/**
+ * Connects to etcd (reading the TLS files) and returns the store. Does not contact etcd yet:
+ * the first request does, and fails with {@linkcode StoreUnavailableError} when it cannot.
+ */
+export async function createEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {
+  const log = opts.log ?? silentLogger;
+  const read = (f: string | undefined) => (f ? Deno.readFile(f).then(Buffer.from) : null);
+  const [ca, cert, key] = await Promise.all([
+    read(opts.caFile),
+    read(opts.certFile),
+    read(opts.keyFile),
+  ]);
+  const timeout = opts.requestTimeoutMs ?? 10_000;
+  const options: IOptions = {
+    hosts: opts.endpoints,
+    dialTimeout: timeout,
+    defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + timeout }),
+    faultHandling: {
+      // npm:etcd3's default keeps a failed host out for 5 s; come back sooner after a restart.
+      host: () =>
+        circuitBreaker(handleWhen(isRecoverableError), {
+          halfOpenAfter: 1000,
+          breaker: new ConsecutiveBreaker(3),
+        }),
+      // npm:etcd3 types this as a backoff but calls it as the factory it is.
+      watchBackoff: new ExponentialBackoff(WATCH_BACKOFF) as unknown as IBackoff<unknown>,
+    },
+  };
+  if (cert && key) {
+    // grpc-js takes a null root certificate as "the system's roots".
+    options.credentials = { rootCertificate: ca as Buffer, privateKey: key, certChain: cert };
+  } else {
+    log.warn("no certificate provided: connecting to etcd with http. This is insecure");
+    if (ca && opts.endpoints.some((e) => e.startsWith("https:"))) {
+      options.credentials = { rootCertificate: ca };
+    }
+  }
+  if (opts.username) options.auth = { username: opts.username, password: opts.password ?? "" };
+  const client = new Etcd3(options);
+  if (options.credentials || opts.endpoints.some((e) => e.startsWith("https:"))) {
+    nameIPHostsForTls(client);
+  }
+  return new EtcdStore(client, opts, log);
+}
+
+/**
+ * Deno's node:tls refuses an IP address as TLS server name, which is what grpc-js sends for
+ * `https://10.0.0.5:2379`. Naming the host `10.0.0.5.` (trailing dot: not an IP to that
+ * check) works, and the certificate is still verified against the IP (Node's
+ * `checkServerIdentity` drops the dot and compares IP SANs). npm:etcd3 shares one set of
+ * channel options between hosts, so each IP host gets its own copy here.
+ */
+function nameIPHostsForTls(client: Etcd3): void {
+  type Host = { host: string; channelOptions?: Record<string, unknown> };
+  const hosts = (client as unknown as { pool?: { hosts?: Host[] } }).pool?.hosts ?? [];
+  for (const h of hosts) {
+    const ip = tryParseIP(/^\[?(.+?)\]?:\d+$/.exec(h.host)?.[1] ?? "");
+    if (ip === null) continue;
+    h.channelOptions = { ...h.channelOptions, "grpc.ssl_target_name_override": `${ip}.` };
+  }
+}
+
+/** The etcd {@linkcode LeaseStore}; build it with {@linkcode createEtcdStore}. */
+export class EtcdStore implements LeaseStore {
+  readonly name: string;
+  readonly #client: Etcd3;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #configKey: string;
+  readonly #dir: string;
+  /** Expirations of the etcd leases this client granted (ID → ms). */
+  readonly #grants = new Map<string, number>();
+  #closed = false;
+
+  constructor(client: Etcd3, opts: EtcdStoreOptions, log: Logger) {
+    const prefix = opts.prefix ?? DEFAULT_ETCD_PREFIX;
+    this.name = `etcd ${opts.endpoints.map(showEndpoint).join(",")} ${prefix}`;
+    this.#client = client;
+    this.#log = log;
+    this.#now = opts.now ?? Date.now;
+    this.#configKey = joinKey(prefix, "config");
+    this.#dir = joinKey(prefix, "subnets") + "/";
+  }
+
+  async #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof FlannelError) throw err;
+      throw new StoreUnavailableError(`etcd ${what} failed (${this.name}): ${describe(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  getNetworkConfig(): Promise<string> {
+    return this.#call("get config", async () => {
+      const text = await this.#client.get(this.#configKey).string();
+      if (text === null) {
+        throw new ConfigNotFoundError(
+          "flannel config not found in etcd store. Did you create your config using etcdv3 API?",
+        );
+      }
+      return text;
+    });
+  }
+
+  #expirationOf(kv: IKeyValue): Date | null | undefined {
+    if (kv.lease === "0") return null;
+    const at = this.#grants.get(kv.lease);
+    return at === undefined ? undefined : new Date(at);
+  }
+
+  #decode(kv: IKeyValue): Lease | SkippedEntry {
+    const key = kv.key.toString();
+    const x = decodeLeaseEntry(
+      key.slice(this.#dir.length),
+      kv.value.toString(),
+      this.#expirationOf(kv),
+    );
+    return isSkipped(x) ? { key, reason: x.reason } : x;
+  }
+
+  #listRange(only: LeaseSubnets | undefined): Promise<LeaseList> {
+    return this.#call("list", async () => {
+      const q = only
+        ? this.#client.getAll().prefix(this.#keyOf(only)).limit(1)
+        : this.#client.getAll().prefix(this.#dir);
+      const res = await q.exec();
+      const out: LeaseList = { leases: [], revision: Number(res.header.revision), skipped: [] };
+      for (const kv of res.kvs) {
+        if (only && kv.key.toString() !== this.#keyOf(only)) continue;
+        const x = this.#decode(kv);
+        if (isSkipped(x)) out.skipped.push(x);
+        else out.leases.push(x);
+      }
+      return out;
+    });
+  }
+
+  listLeases(): Promise<LeaseList> {
+    return this.#listRange(undefined);
+  }
+
+  async getLease(subnets: LeaseSubnets): Promise<Lease | null> {
+    const kv = await this.#call(
+      "get",
+      async () => (await this.#client.get(this.#keyOf(subnets)).exec()).kvs[0],
+    );
+    if (kv === undefined) return null;
+    const x = this.#decode(kv);
+    if (isSkipped(x) || kv.lease === "0") return isSkipped(x) ? null : x;
+    const ttl = await this.#call(
+      "lease TTL",
+      () => this.#client.leaseClient.leaseTimeToLive({ ID: kv.lease }),
+    );
+    x.expiration = new Date(this.#now() + Math.max(0, Number(ttl.TTL)) * 1000);
+    return x;
+  }
+
+  #keyOf(s: LeaseSubnets): string {
+    return this.#dir + subnetKey(s);
+  }
+
+  /** Grants an etcd lease; `["0", null]` without TTL. */
+  async #grant(ttl: number | null): Promise<[string, Date | null]> {
+    if (ttl === null) return ["0", null];
+    const g = await this.#call(
+      "lease grant",
+      () => this.#client.leaseClient.leaseGrant({ TTL: ttl }),
+    );
+    const at = this.#now() + Number(g.TTL) * 1000;
+    this.#grants.set(g.ID, at);
+    // We grant one lease per renewal; keep the memo small.
+    if (this.#grants.size > 64) this.#grants.delete(this.#grants.keys().next().value!);
+    return [g.ID, new Date(at)];
+  }
+
+  async createLease(s: LeaseSubnets, attrs: LeaseAttrs, ttl: number | null): Promise<Lease> {
+    const key = this.#keyOf(s);
+    const value = encodeLeaseAttrs(attrs);
+    const [id, expiration] = await this.#grant(ttl);
+    try {
+      const put = this.#client.put(key).value(value);
+      if (id !== "0") put.lease(id);
+      const res = await this.#call(
+        "create",
+        () =>
+          this.#client.if(key, "Version", "==", 0).then(put).else(this.#client.get(key)).commit(),
+      );
+      const kv = res.responses[0]?.response_range?.kvs[0];
+      const ours = id !== "0" ? kv?.lease === id : kv?.value.toString() === value;
+      if (!res.succeeded && !ours) throw new LeaseConflictError(subnetKey(s));
+    } catch (err) {
+      if (id !== "0") await this.#client.leaseClient.leaseRevoke({ ID: id }).catch(() => {});
+      throw err;
+    }
+    return { ...s, attrs, expiration };
+  }
+
+  async updateLease(s: LeaseSubnets, attrs: LeaseAttrs, ttl: number | null): Promise<Lease> {
+    const [id, expiration] = await this.#grant(ttl);
+    const put = this.#client.put(this.#keyOf(s)).value(encodeLeaseAttrs(attrs));
+    if (id !== "0") put.lease(id);
+    await this.#call("put", () => put.exec());
+    return { ...s, attrs, expiration };
+  }
+
+  async deleteLease(s: LeaseSubnets): Promise<void> {
+    await this.#call("delete", () => this.#client.delete().key(this.#keyOf(s)).exec());
+  }
+
+  watchLeases(
+    revision: number,
+    signal: AbortSignal,
+    options: WatchOptions = {},
+  ): AsyncIterable<StoreWatchResult> {
+    const only = options.subnets;
+    const ctx: EtcdWatchContext = {
+      client: this.#client,
+      log: this.#log,
+      dir: this.#dir,
+      key: only ? this.#keyOf(only) : this.#dir,
+      prefix: only === undefined,
+      decode: (kv) => this.#decode(kv),
+      list: () => this.#listRange(only),
+      backoffMs: (n) => Math.min(5000, 100 * 2 ** (n - 1)),
+    };
+    return watchEtcd(ctx, revision, signal);
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) this.#client.close();
+    this.#closed = true;
+    return Promise.resolve();
+  }
+}
