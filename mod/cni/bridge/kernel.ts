@@ -84,16 +84,20 @@ export function ensureBridge(
   promisc: boolean,
 ): Link {
   const wrap = (msg: string) => new Error(`failed to create bridge "${name}": ${msg}`);
-  try {
-    nl.link.add({ name, info: { kind: "bridge" }, ...(mtu > 0 ? { mtu } : {}) });
-  } catch (err) {
-    if (!isErrno(err, "EEXIST")) throw wrap(`could not add "${name}": ${(err as Error).message}`);
-  }
-  let br: Link;
-  try {
-    br = nl.link.get(name);
-  } catch (err) {
-    throw wrap(`could not lookup "${name}": ${(err as Error).message}`);
+  // Look first: after the first pod the bridge exists, and an EEXIST round trip (plus its
+  // error object) is the slower path. A concurrent creator is still handled by EEXIST.
+  let br = nl.link.find(name);
+  if (br === null) {
+    try {
+      nl.link.add({ name, info: { kind: "bridge" }, ...(mtu > 0 ? { mtu } : {}) });
+    } catch (err) {
+      if (!isErrno(err, "EEXIST")) throw wrap(`could not add "${name}": ${(err as Error).message}`);
+    }
+    try {
+      br = nl.link.get(name);
+    } catch (err) {
+      throw wrap(`could not lookup "${name}": ${(err as Error).message}`);
+    }
   }
   if (br.info?.kind !== "bridge") throw wrap(`"${name}" already exists but is not a bridge`);
   if (promisc && !(br.flags & IFF_PROMISC)) {
