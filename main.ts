@@ -54,7 +54,8 @@ async function main(): Promise<number> {
       const cli = await import("./mod/agent/cli.ts");
       const parsed = cli.agentCommandLine(mode.args, Deno.env.toObject(), consoleIO);
       if ("exit" in parsed) return parsed.exit;
-      return cli.agentNotImplemented(parsed.options, consoleIO);
+      const { runAgentFace } = await import("./main_agent.ts");
+      return await runAgentFace(parsed.options);
     }
   }
 }

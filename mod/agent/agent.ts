@@ -24,7 +24,7 @@ import { LeaseRevokedError, type StoredHints, type SubnetManager } from "../subn
 import type { Backend, ExternalInterface, Prepared } from "./backend.ts";
 import { type IfaceFacts, selectInterface } from "./iface.ts";
 import { watchLoop } from "./watch_loop.ts";
-import { retryForever } from "./retry.ts";
+import { fatalUnlessUnavailable, retryForever } from "./retry.ts";
 
 /** The options the lifecycle reads (a subset of mod/config/flags.ts `Options`). */
 export interface AgentOptions {
@@ -122,6 +122,7 @@ async function bootstrap(
     signal,
     "Failed to acquire lease",
     () => manager.acquireLease(config, first.attrs, signal),
+    fatalUnlessUnavailable,
   );
   if (lease === null) return null;
   logger.info(`Acquired lease ${lease.subnet ?? ""} ${lease.ipv6Subnet ?? ""}`.trimEnd());

@@ -29,10 +29,11 @@ export class FakeRegistry {
   }
 
   put(l: Lease): void {
-    this.leases.set(`${l.subnet}`, l);
+    this.leases.set(`${l.subnet ?? l.ipv6Subnet}`, l);
     this.#emit({ kind: "events", events: [{ type: "added", lease: l }] });
   }
 
+  /** Deletes the lease of `subnet` (its IPv4 subnet, or IPv6 for IPv6-only leases). */
   delete(subnet: string): void {
     const l = this.leases.get(subnet);
     if (!l) return;

@@ -269,3 +269,11 @@ Deno.test("runAgent() ignores leases of another backend type and garbage VTEP da
   ctl.abort();
   assertEquals(await run, 0);
 });
+
+Deno.test("runAgent() exits 1 when the manager refuses the lease for good", async () => {
+  const { manager, lines, deps } = setup();
+  manager.acquireLease = () =>
+    Promise.reject(new Error("IPv6-only networks need the Kubernetes subnet manager"));
+  assertEquals(await runAgent(deps, new AbortController().signal), 1);
+  assertStringIncludes(lines.join(""), "IPv6-only networks need the Kubernetes subnet manager");
+});

@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "../../harness/assert.ts";
 import { FakeClock } from "../../harness/fake_clock.ts";
-import { isFatal, retryForever } from "../../../mod/agent/retry.ts";
+import { fatalUnlessUnavailable, isFatal, retryForever } from "../../../mod/agent/retry.ts";
 import { createLogger } from "../../../mod/log.ts";
 import { OutOfSubnetsError } from "../../../mod/subnet/manager.ts";
 import { StoreUnavailableError } from "../../../mod/subnet/store.ts";
@@ -52,4 +52,12 @@ Deno.test("retryForever() returns null on abort and throws fatal errors", async 
     OutOfSubnetsError,
   );
   assertEquals(isFatal(new StoreUnavailableError("x")), false);
+});
+
+Deno.test("fatalUnlessUnavailable() retries only an unreachable store", () => {
+  assertEquals(fatalUnlessUnavailable(new StoreUnavailableError("x")), false);
+  assertEquals(
+    fatalUnlessUnavailable(new Error("IPv6-only networks need the Kubernetes subnet manager")),
+    true,
+  );
 });

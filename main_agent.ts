@@ -1,0 +1,125 @@
+/**
+ * The agent's part of the composition root (main.ts loads it with `await import()` in agent
+ * mode only, so a CNI call never parses it): builds the real pieces — the store's subnet
+ * manager (only the client in use is loaded), the rtnetlink connection, the backend registry,
+ * subnet.env — and runs mod/agent's lifecycle until SIGINT/SIGTERM.
+ *
+ * Hooks for later wiring (issue 6): firewall rules go in `beforeReady` (before subnet.env is
+ * written), readiness (`/readyz`, sd_notify) in `onReady`.
+ */
+import { lookupBackend } from "./backends/mod.ts";
+import { type AgentDeps, runAgent } from "./mod/agent/agent.ts";
+import type { BackendDeps } from "./mod/agent/backend.ts";
+import { NetlinkKernel, procSysctl } from "./mod/agent/netlink_kernel.ts";
+import { openRtnl } from "./mod/agent/rtnl_conn.ts";
+import { systemClock } from "./mod/clock.ts";
+import type { Options } from "./mod/config/flags.ts";
+import { flagsConfigLine } from "./mod/config/flags_text.ts";
+import { formatSubnetEnv, previousSubnets, subnetEnvVars } from "./mod/config/subnet_env.ts";
+import { readSubnetEnvFile, writeSubnetEnvFile } from "./mod/config/subnet_env_file.ts";
+import { errorText } from "./mod/errors.ts";
+import { createLogger, type Logger } from "./mod/log.ts";
+import { RTPROT_FLANNEL } from "./mod/reconcile/diff.ts";
+import type { SubnetManager } from "./mod/subnet/manager.ts";
+import { PolicySubnetManager } from "./mod/subnet/policy.ts";
+
+/** Builds the subnet manager of `--store` (etcd, local or kube); loads only that client. */
+async function createManager(o: Options, log: Logger, signal: AbortSignal): Promise<SubnetManager> {
+  if (o.store === "kube") {
+    const { createKubeSubnetManager } = await import("./store/kube.ts");
+    return await createKubeSubnetManager({
+      kubeApiUrl: o.kubeApiUrl,
+      kubeconfigFile: o.kubeConfigFile,
+      annotationPrefix: o.kubeAnnotationPrefix,
+      netConfigPath: o.netConfPath,
+      setNodeNetworkUnavailable: o.setNodeNetworkUnavailable,
+      env: Deno.env.toObject(),
+      logger: log.with("kube"),
+      signal,
+    });
+  }
+  if (o.store === "local") {
+    throw new Error("--store=local is not available in this build yet");
+  }
+  const text = await readSubnetEnvFile(o.subnetFile).catch(() => null);
+  const previous = previousSubnets(subnetEnvVars(text, log, o.subnetFile), log, o.subnetFile);
+  const { createEtcdStore } = await import("./store/etcd.ts");
+  const store = await createEtcdStore({
+    endpoints: [...o.etcdEndpoints],
+    prefix: o.etcdPrefix,
+    caFile: o.etcdCAFile,
+    certFile: o.etcdCertfile,
+    keyFile: o.etcdKeyfile,
+    username: o.etcdUsername,
+    password: o.etcdPassword,
+    log: log.with("etcd"),
+  });
+  return new PolicySubnetManager({
+    store,
+    previous,
+    renewMarginMinutes: o.subnetLeaseRenewMargin,
+    log: log.with("subnet"),
+  });
+}
+
+function randomBytes(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+/** Stops on the first SIGINT/SIGTERM; a second one kills the process (default action). */
+function signalController(log: Logger): AbortController {
+  const ctl = new AbortController();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const onSignal = () => {
+    log.info("shutdownHandler sent cancel signal...");
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    ctl.abort();
+  };
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  return ctl;
+}
+
+/** Runs the agent with parsed options; returns the exit status. */
+export async function runAgentFace(o: Options): Promise<number> {
+  const log = createLogger({ verbosity: o.verbosity });
+  log.info(flagsConfigLine(o));
+  const ctl = signalController(log);
+  const rtnl = openRtnl();
+  let manager: SubnetManager | null = null;
+  try {
+    manager = await createManager(o, log, ctl.signal);
+    const kernel = new NetlinkKernel(rtnl, RTPROT_FLANNEL, procSysctl);
+    const backendDeps: BackendDeps = { devices: kernel, randomBytes };
+    const deps: AgentDeps = {
+      options: o,
+      manager,
+      backendFor: (c) => {
+        const f = lookupBackend(c.backendType);
+        return f.create(f.parseConfig(c.backend), backendDeps);
+      },
+      kernel,
+      readFacts: (canReach) => kernel.readFacts(canReach),
+      writeSubnetEnv: (s) =>
+        writeSubnetEnvFile(
+          o.subnetFile,
+          formatSubnetEnv({
+            network: s.config.enableIPv4 ? s.config.network : null,
+            subnet: s.config.enableIPv4 ? s.lease.subnet : null,
+            ipv6Network: s.config.enableIPv6 ? s.config.ipv6Network : null,
+            ipv6Subnet: s.config.enableIPv6 ? s.lease.ipv6Subnet : null,
+            mtu: s.prepared.mtu,
+            ipMasq: o.ipMasq,
+          }),
+        ),
+      clock: systemClock,
+      logger: log,
+    };
+    return await runAgent(deps, ctl.signal);
+  } catch (err) {
+    log.error(`Failed to create SubnetManager: ${errorText(err)}`);
+    return 1;
+  } finally {
+    await manager?.close().catch(() => {});
+    rtnl.close();
+  }
+}
