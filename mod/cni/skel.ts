@@ -10,6 +10,7 @@
 import { goFields, isPlainObject, jsonKind } from "../config/json_fields.ts";
 import { CniCode, CniError, errorObject, toCniError } from "./errors.ts";
 import { goJSON } from "./go_json.ts";
+import { checkEnv, CONTAINER_ID_RE } from "./env.ts";
 import { type CniResult, formatResult } from "./result.ts";
 import {
   DEFAULT_VERSION,
@@ -54,55 +55,6 @@ export interface CniPlugin {
   status?(args: CmdArgs): Promise<void>;
 }
 
-const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
-const IFNAME_BAD = /[/:\s\u0085]/;
-
-type Cmd = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS";
-const REQUIRED: Record<string, readonly string[]> = {
-  CNI_COMMAND: ["*"],
-  CNI_CONTAINERID: ["ADD", "DEL", "CHECK"],
-  CNI_NETNS: ["ADD", "CHECK"],
-  CNI_IFNAME: ["ADD", "DEL", "CHECK"],
-  CNI_ARGS: [],
-  CNI_PATH: ["ADD", "DEL", "CHECK", "GC", "STATUS"],
-  CNI_NETNS_OVERRIDE: [],
-};
-
-/** Validates an interface name as the library does; `null` when fine. */
-export function interfaceNameError(name: string): CniError | null {
-  const bad = (msg: string, details = "") => new CniError(CniCode.INVALID_ENV, msg, details);
-  if (new TextEncoder().encode(name).length > 15) {
-    return bad("interface name is too long", "interface name should be less than 16 characters");
-  }
-  if (name === "." || name === "..") return bad("interface name is . or ..");
-  if (IFNAME_BAD.test(name)) return bad("interface name contains / or : or whitespace characters");
-  return null;
-}
-
-function validateEnv(name: string, value: string): CniError | null {
-  if (name === "CNI_CONTAINERID" && !ID_RE.test(value)) {
-    return new CniError(CniCode.INVALID_ENV, "invalid characters in containerID", value);
-  }
-  return name === "CNI_IFNAME" ? interfaceNameError(value) : null;
-}
-
-/** Steps 1–2: validators of set variables first, then the list of missing ones. */
-function checkEnv(env: CniIO["env"], cmd: string): CniError | null {
-  const missing: string[] = [];
-  for (const [name, cmds] of Object.entries(REQUIRED)) {
-    const value = env[name] ?? "";
-    const required = cmds.includes("*") || cmds.includes(cmd);
-    if (!required) continue;
-    if (value === "") missing.push(name);
-    else {
-      const err = validateEnv(name, value);
-      if (err) return err;
-    }
-  }
-  if (missing.length === 0) return null;
-  return new CniError(CniCode.INVALID_ENV, `required env variables [${missing.join(",")}] missing`);
-}
-
 function goTypeError(v: unknown, field: string): string {
   const kind = typeof v === "boolean" ? "bool" : jsonKind(v);
   return `json: cannot unmarshal ${kind} into Go struct field .${field} of type string`;
@@ -134,7 +86,7 @@ function parseConfig(stdin: Uint8Array): Record<string, unknown> {
     );
   }
   if (name === "") throw new CniError(CniCode.INVALID_NETWORK_CONFIG, "missing network name");
-  if (!ID_RE.test(name)) {
+  if (!CONTAINER_ID_RE.test(name)) {
     throw new CniError(
       CniCode.INVALID_NETWORK_CONFIG,
       "invalid characters found in network name",
@@ -176,6 +128,8 @@ function requireSupported(version: string): void {
     `config is "${version}", plugin supports ${supportedQuoted()}`,
   );
 }
+
+type Cmd = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS";
 
 const MIN_VERSION: Partial<Record<Cmd, string>> = { CHECK: "0.4.0", GC: "1.1.0", STATUS: "1.1.0" };
 

@@ -16,12 +16,11 @@
  * `ioutil.WriteFile`, which does not fsync either: an fdatasync cost 3 ms per ADD). All calls
  * are synchronous: one short process, nothing to overlap.
  */
+import { CONTAINER_ID_RE } from "../env.ts";
 import { goPathError } from "../os_error.ts";
 
 /** The interface whose state keeps the reference's file name. */
 export const PRIMARY_IFNAME = "eth0";
-
-const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
 
 /** Path of the state of (id, ifname). */
 export function statePath(dataDir: string, id: string, ifname: string): string {
@@ -33,7 +32,7 @@ export function parseStateName(name: string): { containerID: string; ifname: str
   const at = name.indexOf("@");
   const id = at < 0 ? name : name.slice(0, at);
   const ifname = at < 0 ? PRIMARY_IFNAME : name.slice(at + 1);
-  return ID_RE.test(id) && ifname !== "" ? { containerID: id, ifname } : null;
+  return CONTAINER_ID_RE.test(id) && ifname !== "" ? { containerID: id, ifname } : null;
 }
 
 /** Writes the state of (id, ifname) (mkdir -p 0700, file 0600). */
