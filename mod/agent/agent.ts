@@ -17,13 +17,14 @@ import type { NetworkConfig } from "../config/net_conf.ts";
 import { errorText } from "../errors.ts";
 import { type IPAddr, tryParseIP } from "../ip/mod.ts";
 import type { Logger } from "../log.ts";
-import type { Lease } from "../lease/types.ts";
+import type { Lease, LeaseWatchResult } from "../lease/types.ts";
 import { type KernelPort, Reconciler } from "../reconcile/reconciler.ts";
 import { RTPROT_FLANNEL } from "../reconcile/diff.ts";
 import { LeaseRevokedError, type StoredHints, type SubnetManager } from "../subnet/manager.ts";
 import type { Backend, ExternalInterface, Prepared } from "./backend.ts";
 import { type IfaceFacts, selectInterface } from "./iface.ts";
 import { watchLoop } from "./watch_loop.ts";
+import { Prefetch } from "./prefetch.ts";
 import { fatalUnlessUnavailable, retryForever } from "./retry.ts";
 
 /** The options the lifecycle reads (a subset of mod/config/flags.ts `Options`). */
@@ -92,10 +93,14 @@ async function chooseInterface(d: AgentDeps, hints: StoredHints, config: Network
 }
 
 /** Everything up to "ready": returns the state, or throws what must end the run. */
-async function bootstrap(
-  d: AgentDeps,
-  signal: AbortSignal,
-): Promise<{ state: AgentState; backend: Backend } | null> {
+interface Boot {
+  state: AgentState;
+  backend: Backend;
+  /** The lease watch, opened during acquisition (its first snapshot is read meanwhile). */
+  watch: AsyncIterable<LeaseWatchResult>;
+}
+
+async function bootstrap(d: AgentDeps, signal: AbortSignal): Promise<Boot | null> {
   const { manager, logger } = d;
   logger.info(`Created subnet manager: ${manager.name}`);
   const config = await retryForever(
@@ -117,6 +122,7 @@ async function bootstrap(
   const iface = await chooseInterface(d, hints, config);
   const env = { config, iface, hints, logger: logger.with(backend.type) };
   const first = await backend.prepare({ ...env, lease: null });
+  const watch = new Prefetch(manager.watchLeases(signal));
   const lease = await retryForever(
     d,
     signal,
@@ -127,7 +133,7 @@ async function bootstrap(
   if (lease === null) return null;
   logger.info(`Acquired lease ${lease.subnet ?? ""} ${lease.ipv6Subnet ?? ""}`.trimEnd());
   const prepared = await backend.prepare({ ...env, lease });
-  return { state: { config, iface, lease, prepared }, backend };
+  return { state: { config, iface, lease, prepared }, backend, watch };
 }
 
 function makeReconciler(d: AgentDeps, s: AgentState, backend: () => Promise<void>): Reconciler {
@@ -150,17 +156,20 @@ function makeReconciler(d: AgentDeps, s: AgentState, backend: () => Promise<void
  * operator must fix (1, after an error line).
  */
 export async function runAgent(d: AgentDeps, signal: AbortSignal): Promise<number> {
-  const { logger } = d;
-  let boot: Awaited<ReturnType<typeof bootstrap>>;
+  // `life` ends everything we started (watch, loops) whatever way the run ends.
+  const life = new AbortController();
+  const inner = AbortSignal.any([signal, life.signal]);
+  let boot: Boot | null;
   try {
-    boot = await bootstrap(d, signal);
+    boot = await bootstrap(d, inner);
   } catch (err) {
+    life.abort();
     if (signal.aborted) return 0;
-    logger.error(`Error registering network: ${errorText(err)}`);
+    d.logger.error(`Error registering network: ${errorText(err)}`);
     return EXIT_FATAL;
   }
   if (boot === null) return 0;
-  const { state: s, backend: b } = boot;
+  const { state: s, backend: b, watch } = boot;
   // Each full pass first re-ensures the devices and addresses (a deleted flannel.1 comes back).
   const ensure = async () => {
     s.prepared = await b.prepare({
@@ -168,49 +177,49 @@ export async function runAgent(d: AgentDeps, signal: AbortSignal): Promise<numbe
       iface: s.iface,
       lease: s.lease,
       hints: NO_HINTS,
-      logger: logger.with(b.type),
+      logger: d.logger.with(b.type),
     });
   };
   const reconciler = makeReconciler(d, s, ensure);
-  try {
-    await d.beforeReady?.(s, signal);
-  } catch (err) {
-    logger.error(`Failed to set up traffic rules: ${errorText(err)}`);
-    return EXIT_FATAL;
-  }
-  try {
-    await d.writeSubnetEnv(s);
-    logger.info(`Wrote subnet file to ${d.options.subnetFile}`);
-    logger.info("flannel is ready");
-    d.onReady?.(s);
-  } catch (err) {
-    logger.warn(`Failed to write subnet file: ${errorText(err)}`);
-  }
-  return await runLoops(d, s, reconciler, signal);
-}
-
-async function runLoops(
-  d: AgentDeps,
-  s: AgentState,
-  reconciler: Reconciler,
-  signal: AbortSignal,
-): Promise<number> {
-  const stop = new AbortController();
-  const inner = AbortSignal.any([signal, stop.signal]);
   d.logger.info("Running backend.");
-  const watching = watchLoop({ ...d, state: s, reconciler, signal: inner });
-  let status = 0;
-  try {
-    await d.manager.completeLease(s.lease, inner);
-  } catch (err) {
-    if (err instanceof LeaseRevokedError) d.logger.info(err.message);
-    else if (!inner.aborted) {
-      d.logger.error(`Lease renewal failed: ${errorText(err)}`);
-      status = EXIT_FATAL;
-    }
-  }
-  stop.abort();
+  // Remote entries are programmed while the firewall and subnet.env are being set up.
+  const watching = watchLoop({ ...d, state: s, reconciler, signal: inner, first: watch });
+  const status = await ready(d, s, inner) ? await complete(d, s, inner) : EXIT_FATAL;
+  life.abort();
   await watching;
   d.logger.info("Exiting cleanly...");
   return status;
+}
+
+/** Firewall, then subnet.env and readiness; false when the firewall cannot be set up. */
+async function ready(d: AgentDeps, s: AgentState, signal: AbortSignal): Promise<boolean> {
+  try {
+    await d.beforeReady?.(s, signal);
+  } catch (err) {
+    d.logger.error(`Failed to set up traffic rules: ${errorText(err)}`);
+    return false;
+  }
+  try {
+    await d.writeSubnetEnv(s);
+    d.logger.info(`Wrote subnet file to ${d.options.subnetFile}`);
+    d.logger.info("flannel is ready");
+    d.onReady?.(s);
+  } catch (err) {
+    d.logger.warn(`Failed to write subnet file: ${errorText(err)}`);
+  }
+  return true;
+}
+
+/** Renewal for the life of the agent: 0 on stop or revocation, 1 when renewal breaks. */
+async function complete(d: AgentDeps, s: AgentState, signal: AbortSignal): Promise<number> {
+  try {
+    await d.manager.completeLease(s.lease, signal);
+  } catch (err) {
+    if (err instanceof LeaseRevokedError) d.logger.info(err.message);
+    else if (!signal.aborted) {
+      d.logger.error(`Lease renewal failed: ${errorText(err)}`);
+      return EXIT_FATAL;
+    }
+  }
+  return 0;
 }

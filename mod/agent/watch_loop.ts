@@ -11,7 +11,7 @@
 import type { Clock } from "../clock.ts";
 import { errorText } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Lease, LeaseEvent, LeaseSubnets } from "../lease/types.ts";
+import type { Lease, LeaseEvent, LeaseSubnets, LeaseWatchResult } from "../lease/types.ts";
 import { LeaseWatcher } from "../lease/watcher.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
 import type { SubnetManager } from "../subnet/manager.ts";
@@ -27,6 +27,8 @@ export interface WatchLoopDeps {
   manager: SubnetManager;
   state: { lease: Lease; prepared: Prepared };
   reconciler: Reconciler;
+  /** A watch already opened (its results are used before any new watch is started). */
+  first?: AsyncIterable<LeaseWatchResult>;
   clock: Clock;
   logger: Logger;
   signal: AbortSignal;
@@ -56,9 +58,12 @@ export function applyEvents(d: WatchLoopDeps, events: readonly LeaseEvent[]): vo
 export async function watchLoop(d: WatchLoopDeps): Promise<void> {
   const watcher = new LeaseWatcher(d.state.lease, d.logger);
   let periodic: Promise<void> | null = null;
+  let source = d.first;
   while (!d.signal.aborted) {
     try {
-      for await (const result of d.manager.watchLeases(d.signal)) {
+      const results = source ?? d.manager.watchLeases(d.signal);
+      source = undefined;
+      for await (const result of results) {
         const events = watcher.apply(result);
         applyEvents(d, events);
         if (periodic === null && result.kind === "snapshot") {
