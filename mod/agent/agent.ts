@@ -181,10 +181,14 @@ export async function runAgent(d: AgentDeps, signal: AbortSignal): Promise<numbe
     });
   };
   const reconciler = makeReconciler(d, s, ensure);
+  if (!await ready(d, s, inner)) {
+    life.abort();
+    return EXIT_FATAL;
+  }
   d.logger.info("Running backend.");
-  // Remote entries are programmed while the firewall and subnet.env are being set up.
+  // The watch was opened during acquisition: its first snapshot is usually read by now.
   const watching = watchLoop({ ...d, state: s, reconciler, signal: inner, first: watch });
-  const status = await ready(d, s, inner) ? await complete(d, s, inner) : EXIT_FATAL;
+  const status = await complete(d, s, inner);
   life.abort();
   await watching;
   d.logger.info("Exiting cleanly...");
