@@ -1,0 +1,140 @@
+import { assert, assertEquals, assertRejects } from "../harness/assert.ts";
+import { type Backing, runConformance, WatchReader } from "./conformance.ts";
+import { createLocalStore, type LocalStoreOptions } from "../../store/local.ts";
+import { ConfigNotFoundError } from "../../mod/subnet/store.ts";
+import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
+
+const REPO = new URL("../../", import.meta.url).pathname;
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** A fresh lease directory; raw writes are what an operator (or a script) would do by hand. */
+async function backing(extra: Partial<LocalStoreOptions> = {}): Promise<Backing> {
+  const dir = await Deno.makeTempDir({ prefix: "leases-" });
+  const value = (name: string) => `${dir}/subnets/${name}`;
+  const expiry = (name: string) => `${dir}/expiry/${name}`;
+  const open = () => createLocalStore({ dir, rescanMs: 1000, ...extra });
+  await (await open()).close(); // creates the folders
+  return {
+    open,
+    async putRaw(name, text, ttl) {
+      if (ttl === null) await Deno.remove(expiry(name)).catch(() => {});
+      else await Deno.writeTextFile(expiry(name), new Date(Date.now() + ttl * 1000).toISOString());
+      await Deno.writeTextFile(value(name), text);
+    },
+    readRaw: (name) => Deno.readTextFile(value(name)).catch(() => null),
+    async ttlOf(name) {
+      if (!(await exists(value(name)))) return undefined;
+      const t = await Deno.readTextFile(expiry(name)).catch(() => null);
+      return t === null ? null : (Date.parse(t.trim()) - Date.now()) / 1000;
+    },
+    setConfig: (text) => Deno.writeTextFile(`${dir}/config`, text),
+    compact: () => Promise.resolve(), // no history to compact: watches always start with a snapshot
+    minTtlSeconds: 1,
+    close: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+Deno.test("local store passes the conformance suite", async (t) => {
+  await runConformance(t, () => backing());
+});
+
+Deno.test("local store passes the conformance suite on rescans alone (no fs events)", async (t) => {
+  await runConformance(t, () => backing({ fsEvents: false, rescanMs: 100 }));
+});
+
+Deno.test("local store: config from its own file; a missing one is ConfigNotFoundError", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leases-" });
+  try {
+    const store = await createLocalStore({ dir, configFile: `${dir}/net-conf.json` });
+    await assertRejects(() => store.getNetworkConfig(), ConfigNotFoundError, "net-conf.json");
+    await Deno.writeTextFile(`${dir}/net-conf.json`, '{"Network":"10.5.0.0/16"}');
+    assertEquals(await store.getNetworkConfig(), '{"Network":"10.5.0.0/16"}');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("local store: expired leases and orphan expiry files are swept from disk", async () => {
+  const b = await backing();
+  const store = await b.open();
+  try {
+    const sn = { subnet: parseCIDR("10.5.1.0/24"), ipv6Subnet: null };
+    await store.createLease(
+      sn,
+      { publicIP: parseIP("1.2.3.4"), publicIPv6: null, backendType: "" },
+      1,
+    );
+    const dir = store.name.slice("local ".length);
+    await Deno.writeTextFile(`${dir}/expiry/10.5.2.0-24`, new Date().toISOString());
+    await new Promise((r) => setTimeout(r, 1100));
+    assertEquals((await store.listLeases()).leases, []);
+    assertEquals(await exists(`${dir}/subnets/10.5.1.0-24`), false);
+    assertEquals(await exists(`${dir}/expiry/10.5.1.0-24`), false);
+    assertEquals(await exists(`${dir}/expiry/10.5.2.0-24`), false);
+    // The name is free again.
+    await store.createLease(
+      sn,
+      { publicIP: parseIP("1.2.3.5"), publicIPv6: null, backendType: "" },
+      60,
+    );
+  } finally {
+    await store.close();
+    await b.close();
+  }
+});
+
+const CHILD = `
+import { createLocalStore } from "${REPO}store/local.ts";
+import { PolicySubnetManager } from "${REPO}mod/subnet/policy.ts";
+import { parseIP } from "${REPO}mod/ip/mod.ts";
+const [dir, base] = Deno.args;
+const out = await Promise.all([1, 2, 3, 4, 5].map(async (i) => {
+  const store = await createLocalStore({ dir });
+  const sm = new PolicySubnetManager({ store });
+  const attrs = { publicIP: parseIP(\`198.18.\${base}.\${i}\`), publicIPv6: null, backendType: "" };
+  const l = await sm.acquireLease(await sm.getNetworkConfig(), attrs, new AbortController().signal);
+  return String(l.subnet);
+}));
+console.log(JSON.stringify(out));
+`;
+
+Deno.test("local store: four processes sharing one directory get 20 distinct subnets", async () => {
+  const b = await backing();
+  const store = await b.open();
+  const dir = store.name.slice("local ".length);
+  const w = new WatchReader(store, 0);
+  try {
+    await b.setConfig('{"Network":"10.5.0.0/16","SubnetMin":"10.5.1.0","SubnetMax":"10.5.24.0"}');
+    await w.next();
+    const children = [1, 2, 3, 4].map((base) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--no-check", CHILD, dir, String(base)],
+        cwd: REPO,
+        stdout: "piped",
+        stderr: "piped",
+      }).output()
+    );
+    const outs = await Promise.all(children);
+    const got = outs.flatMap((o) => {
+      assert(o.success, new TextDecoder().decode(o.stderr));
+      return JSON.parse(new TextDecoder().decode(o.stdout)) as string[];
+    });
+    assertEquals(new Set(got).size, 20);
+    const listed = (await store.listLeases()).leases.map((l) => String(l.subnet)).sort();
+    assertEquals(listed, [...got].sort());
+    // The watcher in this process saw all of them.
+    const seen = new Set<string>();
+    while (seen.size < 20) {
+      const r = await w.next();
+      if (r.kind === "events") { for (const e of r.events) seen.add(String(e.lease.subnet)); }
+    }
+    assertEquals([...seen].sort(), listed);
+  } finally {
+    await w.close();
+    await store.close();
+    await b.close();
+  }
+});
