@@ -2,15 +2,7 @@ import { assertEquals, assertRejects } from "../../harness/assert.ts";
 import { delegateAdd, delegateRun, findInPath } from "../../../mod/cni/exec.ts";
 import { CniError } from "../../../mod/cni/errors.ts";
 import { fakeLog, writeFakePlugin } from "./fake_plugin.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "cni-exec-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./temp_dir.ts";
 
 function x(dir: string, extra: Record<string, string> = {}) {
   let err = "";
@@ -34,7 +26,7 @@ function x(dir: string, extra: Record<string, string> = {}) {
 const enc = (s: string) => new TextEncoder().encode(s);
 
 Deno.test("findInPath() searches CNI_PATH in order and words failures like Go", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await writeFakePlugin(dir, "fakebr");
     assertEquals(await findInPath("fakebr", `/nonexistent:${dir}:/usr/lib/cni`), `${dir}/fakebr`);
     await assertRejects(() => findInPath("", dir), Error, "no plugin name provided");
@@ -47,7 +39,7 @@ Deno.test("findInPath() searches CNI_PATH in order and words failures like Go", 
   }));
 
 Deno.test("delegateAdd() passes env and stdin, copies stderr, keeps the delegate's version", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await writeFakePlugin(dir, "fakebr");
     const w = x(dir, { CNI_COMMAND: "CHECK" });
     const { result, version } = await delegateAdd("fakebr", enc('{"cniVersion":"1.0.0"}'), w);
@@ -60,7 +52,7 @@ Deno.test("delegateAdd() passes env and stdin, copies stderr, keeps the delegate
   }));
 
 Deno.test("delegate failures: CNI error passes through, else code 999 with upstream text", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await writeFakePlugin(dir, "fakebr");
     const w = x(dir);
     await Deno.writeTextFile(`${dir}/mode`, "fail");

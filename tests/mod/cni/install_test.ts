@@ -8,15 +8,7 @@ import {
   STOCK_CONFLIST,
   writeAtomic,
 } from "../../../mod/cni/install.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "cni-install-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./temp_dir.ts";
 
 function capture() {
   let out = "", err = "";
@@ -65,7 +57,7 @@ Deno.test("pluginSource(): launcher, then compiled binary, then the source tree'
 });
 
 Deno.test("writeAtomic() writes the mode and leaves no temp file", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await writeAtomic(`${dir}/sub/f`, new TextEncoder().encode("x"), 0o640);
     assertEquals(await Deno.readTextFile(`${dir}/sub/f`), "x");
     assertEquals((await Deno.stat(`${dir}/sub/f`)).mode! & 0o777, 0o640);
@@ -73,7 +65,7 @@ Deno.test("writeAtomic() writes the mode and leaves no temp file", () =>
   }));
 
 Deno.test("installCni SRC DEST behaves like upstream install-conf", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/src.json`, '{"name":"x"}');
     await Deno.chmod(`${dir}/src.json`, 0o640);
     const c = capture();
@@ -92,7 +84,7 @@ Deno.test("installCni SRC DEST behaves like upstream install-conf", () =>
   }));
 
 Deno.test("installCni with flags: plugin from the launcher, stock or given conflist", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/launcher`, "#!/bin/sh\necho flanneld\n");
     const c = capture();
     const code = await installCni(

@@ -2,6 +2,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../harness/assert.ts";
 import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
 import {
+  exists,
   pings,
   SUBNET_ENV_DUAL,
   SUBNET_ENV_V4,
@@ -150,8 +151,8 @@ Deno.test({
       assertEquals([del.code, del.stdout], [0, ""]);
       assertEquals(await hostVeths(), 0);
       assertEquals((await node.ipJson(a.pod, "link", "show", "eth0").catch(() => [])).length, 0);
-      assert(!(await Deno.stat(`${node.dir}/ipam/cbr0/10.244.1.2`).then(() => true, () => false)));
-      assert(!(await Deno.stat(`${node.dir}/flannel/a`).then(() => true, () => false)));
+      assert(!(await exists(`${node.dir}/ipam/cbr0/10.244.1.2`)));
+      assert(!(await exists(`${node.dir}/flannel/a`)));
       assertEquals((await node.flannel("DEL", a)).code, 0, "DEL twice");
       assertEquals(
         (await node.flannel("DEL", { pod: a.pod, id: "never-added" })).code,
@@ -165,7 +166,7 @@ Deno.test({
       await b.pod.delete();
       assertEquals((await node.flannel("DEL", b)).code, 0);
       assertEquals((await node.flannel("DEL", b, undefined, { CNI_NETNS: "" })).code, 0);
-      assert(!(await Deno.stat(`${node.dir}/ipam/cbr0/10.244.1.3`).then(() => true, () => false)));
+      assert(!(await exists(`${node.dir}/ipam/cbr0/10.244.1.3`)));
     }),
 });
 

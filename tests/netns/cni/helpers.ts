@@ -142,6 +142,11 @@ export async function withNode(
   }
 }
 
+/** True when a file exists. */
+export function exists(path: string): Promise<boolean> {
+  return Deno.stat(path).then(() => true, () => false);
+}
+
 /** `ping` from inside `ns`; true when it got an answer. */
 export async function pings(ns: Netns, addr: string): Promise<boolean> {
   const cmd = addr.includes(":") ? ["ping", "-6"] : ["ping"];

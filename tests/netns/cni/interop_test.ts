@@ -8,6 +8,7 @@ import { assert, assertEquals } from "../../harness/assert.ts";
 import { isRoot, type Netns, NOT_ROOT } from "../../harness/netns.ts";
 import {
   type CniNode,
+  exists,
   pings,
   SUBNET_ENV_DUAL,
   SUBNET_ENV_V4,
@@ -187,8 +188,8 @@ Deno.test({
       const del = await node.flannel("DEL", old);
       assertEquals([del.code, del.stdout], [0, ""]);
       assertEquals((await old.pod.ipJson("link", "show", "type", "veth")).length, 0);
-      assert(!(await Deno.stat(`${node.dir}/ipam/cbr0/${ip}`).then(() => true, () => false)));
-      assert(!(await Deno.stat(`${node.dir}/flannel/from-go`).then(() => true, () => false)));
+      assert(!(await exists(`${node.dir}/ipam/cbr0/${ip}`)));
+      assert(!(await exists(`${node.dir}/flannel/from-go`)));
       // And back: the Go bridge deletes what ours added, from the state file ours wrote.
       const back = await node.exec(BRIDGE, "DEL", seed, JSON.parse(bytes));
       assertEquals(back.code, 0, back.stdout);

@@ -1,11 +1,10 @@
 /** CHECK, GC, two interfaces, masquerade and the installed plugin, in namespaces. */
 import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
 import { isRoot, NOT_ROOT, run } from "../../harness/netns.ts";
-import { runIn, SUBNET_ENV_V4, withNode } from "./helpers.ts";
+import { exists, runIn, SUBNET_ENV_V4, withNode } from "./helpers.ts";
 
 const ignore = !isRoot;
 if (ignore) console.warn(`CNI lifecycle tests ignored: ${NOT_ROOT}`);
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 Deno.test({
   name: "CHECK verifies interface, addresses and routes against prevResult",

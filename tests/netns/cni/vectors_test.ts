@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "../../harness/assert.ts";
 import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
 import { SCRATCH, SUBNET_ENV } from "../../mod/cni/flannel/vectors.ts";
-import { withNode } from "./helpers.ts";
+import { exists, withNode } from "./helpers.ts";
 
 const ignore = !isRoot;
 if (ignore) console.warn(`CNI vector tests ignored: ${NOT_ROOT}`);
@@ -47,7 +47,7 @@ Deno.test({
           assertEquals(res.cniVersion, "0.1.0");
           assertEquals([res.ip4, res.ip6].filter((x) => x !== undefined).length, ips);
           assertEquals((await node.flannel("DEL", a, conf)).code, 0);
-          assert(!(await Deno.stat(`${node.dir}/flannel/${id}`).then(() => true, () => false)));
+          assert(!(await exists(`${node.dir}/flannel/${id}`)));
           assertEquals((await node.flannel("DEL", a, conf)).code, 0);
         }));
     }

@@ -1,9 +1,7 @@
 import { assertEquals, assertRejects } from "../../../harness/assert.ts";
-import { isRoot, NOT_ROOT, withNetns } from "../../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../harness/netns.ts";
 import { bridgeAdd } from "../../../../mod/cni/bridge/add.ts";
-import { parseBridgeConf } from "../../../../mod/cni/bridge/conf.ts";
-import { ipamFor } from "../../../../mod/cni/bridge/ipam.ts";
-import { args, delegateConf, testWorld } from "./world.ts";
+import { withBridgeCase } from "./world.ts";
 
 const ignore = !isRoot;
 if (ignore) console.warn(`bridge ADD tests ignored: ${NOT_ROOT}`);
@@ -12,61 +10,36 @@ Deno.test({
   name: "bridgeAdd() sets up bridge, veth, addresses and routes; result in the current shape",
   ignore,
   fn: () =>
-    withNetns(2, async (host, pod) => {
-      const dir = await Deno.makeTempDir();
-      try {
-        const conf = delegateConf(dir);
-        const a = args(pod, "c1");
-        const r = await bridgeAdd(
-          parseBridgeConf(conf, ""),
-          a,
-          ipamFor("host-local", conf, a, () => Promise.resolve()),
-          testWorld(host),
-        );
-        assertEquals(r.interfaces.map((i) => i.name), ["cni0", "vetha0000000", "eth0"]);
-        assertEquals(r.interfaces[2]!.sandbox, pod.path);
-        assertEquals(r.ips, [{ address: "10.244.1.2/24", gateway: "10.244.1.1", interface: 2 }]);
-        assertEquals(r.routes, [{ dst: "10.244.0.0/16" }, { dst: "0.0.0.0/0", gw: "10.244.1.1" }]);
-        const [veth] = await host.ipJson<{ master: string; mtu: number; txqlen?: number }[]>(
-          "link",
-          "show",
-          "vetha0000000",
-        );
-        assertEquals([veth!.master, veth!.mtu, veth!.txqlen ?? 0], ["cni0", 1450, 0]);
-        const mac = (await pod.ipJson<{ address: string }[]>("link", "show", "eth0"))[0]!.address;
-        assertEquals(r.interfaces[2]!.mac, mac);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    }, "ca"),
+    withBridgeCase(async ({ host, pod, a, c, ipam, w }) => {
+      const r = await bridgeAdd(c, a, ipam, w);
+      assertEquals(r.interfaces.map((i) => i.name), ["cni0", "vetha0000000", "eth0"]);
+      assertEquals(r.interfaces[2]!.sandbox, pod.path);
+      assertEquals(r.ips, [{ address: "10.244.1.2/24", gateway: "10.244.1.1", interface: 2 }]);
+      assertEquals(r.routes, [{ dst: "10.244.0.0/16" }, { dst: "0.0.0.0/0", gw: "10.244.1.1" }]);
+      const [veth] = await host.ipJson<{ master: string; mtu: number; txqlen?: number }[]>(
+        "link",
+        "show",
+        "vetha0000000",
+      );
+      assertEquals([veth!.master, veth!.mtu, veth!.txqlen ?? 0], ["cni0", 1450, 0]);
+      const mac = (await pod.ipJson<{ address: string }[]>("link", "show", "eth0"))[0]!.address;
+      assertEquals(r.interfaces[2]!.mac, mac);
+    }),
 });
 
 Deno.test({
   name: "bridgeAdd() releases the address when a later step fails",
   ignore,
   fn: () =>
-    withNetns(2, async (host, pod) => {
-      const dir = await Deno.makeTempDir();
-      try {
-        await host.ip("link", "add", "cni0", "type", "bridge");
-        await host.ip("addr", "add", "10.9.9.1/24", "dev", "cni0");
-        const conf = delegateConf(dir);
-        const a = args(pod, "c1");
-        await assertRejects(
-          () =>
-            bridgeAdd(
-              parseBridgeConf(conf, ""),
-              a,
-              ipamFor("host-local", conf, a, () => Promise.resolve()),
-              testWorld(host),
-            ),
-          Error,
-          'failed to set bridge addr: "cni0" already has an IP address different from 10.244.1.1/24',
-        );
-        const taken = [...Deno.readDirSync(`${dir}/cbr0`)].filter((e) => e.name.startsWith("10."));
-        assertEquals(taken, []);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    }, "ca"),
+    withBridgeCase(async ({ host, dir, a, c, ipam, w }) => {
+      await host.ip("link", "add", "cni0", "type", "bridge");
+      await host.ip("addr", "add", "10.9.9.1/24", "dev", "cni0");
+      await assertRejects(
+        () => bridgeAdd(c, a, ipam, w),
+        Error,
+        'failed to set bridge addr: "cni0" already has an IP address different from 10.244.1.1/24',
+      );
+      const taken = [...Deno.readDirSync(`${dir}/cbr0`)].filter((e) => e.name.startsWith("10."));
+      assertEquals(taken, []);
+    }),
 });

@@ -1,10 +1,8 @@
 import { assertEquals } from "../../../harness/assert.ts";
-import { isRoot, NOT_ROOT, withNetns } from "../../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../harness/netns.ts";
 import { bridgeAdd } from "../../../../mod/cni/bridge/add.ts";
-import { parseBridgeConf } from "../../../../mod/cni/bridge/conf.ts";
 import { bridgeDel } from "../../../../mod/cni/bridge/del.ts";
-import { ipamFor } from "../../../../mod/cni/bridge/ipam.ts";
-import { args, delegateConf, testWorld } from "./world.ts";
+import { withBridgeCase } from "./world.ts";
 
 const ignore = !isRoot;
 if (ignore) console.warn(`bridge DEL tests ignored: ${NOT_ROOT}`);
@@ -13,33 +11,23 @@ Deno.test({
   name: "bridgeDel() removes the pair, the address and the masquerade rules; repeats are fine",
   ignore,
   fn: () =>
-    withNetns(2, async (host, pod) => {
-      const dir = await Deno.makeTempDir();
-      try {
-        const conf = delegateConf(dir, { ipMasq: true });
-        const a = args(pod, "c1");
-        const c = parseBridgeConf(conf, "");
-        const ipam = ipamFor("host-local", conf, a, () => Promise.resolve());
-        const w = testWorld(host);
-        await bridgeAdd(c, a, ipam, w);
-        const rules = async () =>
-          (await host.run("iptables", ["-t", "nat", "-S"])).split("\n").filter((l) =>
-            l.includes("CNI-")
-          );
-        assertEquals((await rules()).length, 4);
-        await bridgeDel(c, a, ipam, w);
-        await bridgeDel(c, a, ipam, w);
-        assertEquals((await host.ipJson("link", "show", "type", "veth")).length, 0);
-        assertEquals((await host.ipJson("link", "show", "cni0")).length, 1, "the bridge stays");
-        assertEquals(await rules(), []);
-        assertEquals(
-          [...Deno.readDirSync(`${dir}/cbr0`)].filter((e) => e.name.startsWith("10.")),
-          [],
+    withBridgeCase(async ({ host, dir, a, c, ipam, w }) => {
+      await bridgeAdd(c, a, ipam, w);
+      const rules = async () =>
+        (await host.run("iptables", ["-t", "nat", "-S"])).split("\n").filter((l) =>
+          l.includes("CNI-")
         );
-        await bridgeDel(c, { ...a, netns: "" }, ipam, w);
-        await bridgeDel(c, { ...a, netns: "/var/run/netns/gone-x" }, ipam, w);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    }, "cd"),
+      assertEquals((await rules()).length, 4);
+      await bridgeDel(c, a, ipam, w);
+      await bridgeDel(c, a, ipam, w);
+      assertEquals((await host.ipJson("link", "show", "type", "veth")).length, 0);
+      assertEquals((await host.ipJson("link", "show", "cni0")).length, 1, "the bridge stays");
+      assertEquals(await rules(), []);
+      assertEquals(
+        [...Deno.readDirSync(`${dir}/cbr0`)].filter((e) => e.name.startsWith("10.")),
+        [],
+      );
+      await bridgeDel(c, { ...a, netns: "" }, ipam, w);
+      await bridgeDel(c, { ...a, netns: "/var/run/netns/gone-x" }, ipam, w);
+    }, { ipMasq: true }),
 });

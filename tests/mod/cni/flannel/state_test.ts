@@ -7,15 +7,8 @@ import {
   saveState,
   statePath,
 } from "../../../../mod/cni/flannel/state.ts";
+import { withTempDir } from "../temp_dir.ts";
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "cni-state-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
@@ -29,7 +22,7 @@ Deno.test("statePath() keeps the reference's name for eth0, suffixes others", ()
 });
 
 Deno.test("saveState() writes 0600 in a 0700 dir; two interfaces do not share state", () =>
-  withDir(async (root) => {
+  withTempDir(async (root) => {
     const dir = `${root}/flannel`;
     saveState(dir, "c1", "eth0", bytes('{"type":"bridge","n":0}'));
     saveState(dir, "c1", "net1", bytes('{"type":"bridge","n":1}'));
@@ -46,7 +39,7 @@ Deno.test("saveState() writes 0600 in a 0700 dir; two interfaces do not share st
   }));
 
 Deno.test("readState() falls back to the reference's <id> file for other interfaces", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/c2`, '{"type":"bridge"}');
     const st = readState(dir, "c2", "net1");
     assertEquals([st?.path, st?.owned], [`${dir}/c2`, false]);
@@ -59,7 +52,7 @@ Deno.test("readState() falls back to the reference's <id> file for other interfa
   }));
 
 Deno.test("readState() reports unreadable state in Go's words", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await Deno.mkdir(`${dir}/c4`);
     assertThrows(
       () => readState(dir, "c4", "eth0"),

@@ -7,6 +7,7 @@ import {
   hostLocalGC,
 } from "../../../../mod/cni/ipam/host_local.ts";
 import { exec } from "../../../harness/netns.ts";
+import { withTempDir } from "../temp_dir.ts";
 
 const REFERENCE = "/usr/lib/cni/host-local";
 const hasReference = (() => {
@@ -25,17 +26,8 @@ function netconf(dataDir: string, ranges: unknown[], version = "1.0.0") {
   };
 }
 
-async function withDir(fn: (dir: string) => void | Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "cni-hl-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("hostLocalAdd() dual stack, round robin after DEL, routes passed on", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     const conf = loadIpamConfig(
       netconf(dir, [[{ subnet: "10.244.1.0/24" }], [{ subnet: "fc00::/64" }]]),
       "",
@@ -59,7 +51,7 @@ Deno.test("hostLocalAdd() dual stack, round robin after DEL, routes passed on", 
   }));
 
 Deno.test("hostLocalAdd() exhaustion releases earlier sets and names the range", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     const conf = loadIpamConfig(
       netconf(dir, [[{ subnet: "fc00::/126" }], [{ subnet: "10.244.1.0/30" }]]),
       "",
@@ -82,7 +74,7 @@ Deno.test("hostLocalAdd() exhaustion releases earlier sets and names the range",
   }));
 
 Deno.test("hostLocalGC() releases addresses of attachments not listed as valid", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const conf = loadIpamConfig(netconf(dir, [[{ subnet: "10.0.0.0/24" }]]), "");
     hostLocalAdd(conf, "keep", "eth0");
     hostLocalAdd(conf, "keep", "net1");
@@ -113,7 +105,7 @@ Deno.test({
   name: "hostLocalAdd() shares a store with the reference host-local running concurrently",
   ignore: !hasReference,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const conf = loadIpamConfig(netconf(dir, [[{ subnet: "10.5.0.0/24" }]]), "");
       const N = 24;
       // The reference processes start first; ours allocate while they run, under the same

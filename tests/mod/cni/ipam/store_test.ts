@@ -1,18 +1,10 @@
 import { assert, assertEquals } from "../../../harness/assert.ts";
 import { DiskStore } from "../../../../mod/cni/ipam/store.ts";
 import { parseIP } from "../../../../mod/ip/mod.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "cni-store-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../temp_dir.ts";
 
 Deno.test("DiskStore writes host-local's exact files", () =>
-  withDir(async (root) => {
+  withTempDir(async (root) => {
     const s = DiskStore.open(root, "cbr0");
     s.withLock(() => {
       assert(s.reserve(" ctr1 ", "eth0", parseIP("10.244.1.2"), "0"));
@@ -30,7 +22,7 @@ Deno.test("DiskStore writes host-local's exact files", () =>
   }));
 
 Deno.test("DiskStore releases by (id, ifname), then by a bare id (old format)", () =>
-  withDir(async (root) => {
+  withTempDir(async (root) => {
     const s = DiskStore.open(root, "n");
     await Deno.writeTextFile(`${root}/n/10.0.0.2`, "a\r\neth0");
     await Deno.writeTextFile(`${root}/n/10.0.0.3`, "a\r\neth1");
@@ -46,7 +38,7 @@ Deno.test("DiskStore releases by (id, ifname), then by a bare id (old format)", 
   }));
 
 Deno.test("DiskStore.withLock() excludes a concurrent flock holder", () =>
-  withDir(async (root) => {
+  withTempDir(async (root) => {
     const s = DiskStore.open(root, "n");
     await Deno.writeTextFile(`${s.dir}/lock`, "");
     // flock(1) holds the same lock for 300 ms; our critical section must start after it.
