@@ -74,7 +74,15 @@ export async function watchLoop(d: WatchLoopDeps): Promise<void> {
           );
           periodic = d.reconciler.run(d.signal);
         } else if (events.length > 0) {
-          await d.reconciler.flush();
+          const t0 = d.clock.now();
+          const r = await d.reconciler.flush();
+          if (d.logger.enabled(2)) {
+            d.logger.v(
+              2,
+              `Applied ${events.length} lease events: ${r.replaced} replaced, ` +
+                `${r.deleted} deleted in ${d.clock.now() - t0} ms`,
+            );
+          }
         }
       }
     } catch (err) {

@@ -36,7 +36,9 @@ const opt = (name: string, def: string) => {
 const PEERS = Number(opt("peers", "5000"));
 const RUNS = Number(opt("runs", "3"));
 const ONLY = opt("only", "convergence,latency,dataplane,footprint").split(",");
-const TUNED = ["--v8-flags=--max-semi-space-size=1,--max-old-space-size=128"];
+const TUNED_FLAGS = ["--v8-flags=--max-semi-space-size=1,--max-old-space-size=128"];
+/** V8 flags of the agents in convergence and latency (`--v8 default` to drop them). */
+const TUNED = opt("v8", "tuned") === "tuned" ? TUNED_FLAGS : [];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) =>
