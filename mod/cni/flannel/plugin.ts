@@ -58,9 +58,10 @@ function savedConfig(bytes: Uint8Array): Record<string, unknown> | string {
   return conf;
 }
 
-function validAttachments(config: Record<string, unknown>): Attachment[] {
+/** The attachments a GC must keep; null when the runtime sent no list (then GC does nothing). */
+function validAttachments(config: Record<string, unknown>): Attachment[] | null {
   const raw = config["cni.dev/valid-attachments"] ?? config["cni.dev/attachments"];
-  if (!Array.isArray(raw)) return [];
+  if (!Array.isArray(raw)) return null;
   return raw.filter(isPlainObject).map((o) => ({
     containerID: String(o.containerID ?? ""),
     ifname: String(o.ifname ?? ""),
@@ -126,6 +127,7 @@ export function flannelPlugin(about: string, runner: DelegateRunner): CniPlugin 
     async gc(a) {
       const n = conf(a);
       const valid = validAttachments(a.config);
+      if (valid === null) return; // without the list every attachment would look stale
       const errors: string[] = [];
       for (const s of listStates(n.dataDir)) {
         if (valid.some((v) => v.containerID === s.containerID && v.ifname === s.ifname)) continue;

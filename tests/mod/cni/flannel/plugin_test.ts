@@ -254,6 +254,14 @@ Deno.test("flannel GC deletes attachments not listed as valid", () =>
     }, { CNI_CONTAINERID: "", CNI_IFNAME: "", CNI_NETNS: "" });
     assertEquals([gc.code, gc.out], [0, ""]);
     assertEquals([...w.bridge.live.keys()], ["keep/eth0"]);
+    // A GC without the list (not what libcni sends) deletes nothing.
+    const none = await w.run("GC", { cniVersion: "1.1.0" }, {
+      CNI_CONTAINERID: "",
+      CNI_IFNAME: "",
+      CNI_NETNS: "",
+    });
+    assertEquals(none.code, 0);
+    assertEquals([...w.bridge.live.keys()], ["keep/eth0"]);
     assert(await exists(`${w.dir}/state/keep`));
     assert(!(await exists(`${w.dir}/state/gone`)));
     assert(!(await exists(`${w.dir}/state/keep@net1`)));
