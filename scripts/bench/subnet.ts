@@ -182,7 +182,8 @@ async function rss(endpoint: string, leases: number, v8: string[]): Promise<stri
     stderr: "inherit",
   }).output();
   const r = JSON.parse(new TextDecoder().decode(out.stdout));
-  return `${r.rssStart.toFixed(0)} → ${r.rssHeld.toFixed(0)} MiB (${r.leases} leases)`;
+  return `${r.rssStart.toFixed(0)} → ${r.rssHeld.toFixed(0)} MiB (${r.leases} leases; ` +
+    `cold first snapshot incl. connect ${ms(r.firstSnapshotMs)})`;
 }
 
 async function main(): Promise<void> {

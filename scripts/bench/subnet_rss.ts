@@ -1,7 +1,8 @@
 /**
  * Child of scripts/bench/subnet.ts: the agent side of lease watching, alone in a process, for
  * an honest RSS figure. Connects to etcd, runs the policy manager's watch into a LeaseWatcher
- * until it holds every lease, then prints `{"rssStart":…, "rssHeld":…, "leases":…}` (MiB).
+ * until it holds every lease, then prints `{"rssStart":…, "rssHeld":…, "leases":…,
+ * "firstSnapshotMs":…}` (MiB; the first snapshot is cold: fresh process, unoptimised code).
  *
  * Usage: `deno run -A scripts/bench/subnet_rss.ts <endpoint> <expected leases>`
  */
@@ -18,7 +19,10 @@ async function main(): Promise<void> {
   const sm = new PolicySubnetManager({ store });
   const w = new LeaseWatcher(null);
   const stop = new AbortController();
+  const t0 = performance.now();
+  let firstSnapshotMs = 0;
   for await (const r of sm.watchLeases(stop.signal)) {
+    firstSnapshotMs ||= performance.now() - t0;
     w.apply(r);
     if (w.leases().length >= Number(want)) break;
   }
@@ -26,7 +30,7 @@ async function main(): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
   await new Promise((r) => setTimeout(r, 500));
   const rssHeld = Deno.memoryUsage().rss / MiB;
-  console.log(JSON.stringify({ rssStart, rssHeld, leases: w.leases().length }));
+  console.log(JSON.stringify({ rssStart, rssHeld, leases: w.leases().length, firstSnapshotMs }));
   stop.abort();
   await sm.close();
 }
