@@ -26,7 +26,7 @@ import {
   type IBackoff,
 } from "cockatiel";
 import { Buffer } from "node:buffer";
-import { errorText, FlannelError } from "../mod/errors.ts";
+import { ConfigError, errorText, FlannelError } from "../mod/errors.ts";
 import { tryParseIP } from "../mod/ip/mod.ts";
 import { subnetKey } from "../mod/lease/key.ts";
 import type { Lease, LeaseAttrs, LeaseSubnets } from "../mod/lease/types.ts";
@@ -101,11 +101,18 @@ function describe(err: unknown): string {
  */
 export async function createEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {
   const log = opts.log ?? silentLogger;
-  const read = (f: string | undefined) => (f ? Deno.readFile(f).then(Buffer.from) : null);
+  const read = async (flag: string, f: string | undefined) => {
+    if (!f) return null;
+    try {
+      return Buffer.from(await Deno.readFile(f));
+    } catch (err) {
+      throw new ConfigError(`Cannot read --etcd-${flag} "${f}": ${errorText(err)}`, { cause: err });
+    }
+  };
   const [ca, cert, key] = await Promise.all([
-    read(opts.caFile),
-    read(opts.certFile),
-    read(opts.keyFile),
+    read("cafile", opts.caFile),
+    read("certfile", opts.certFile),
+    read("keyfile", opts.keyFile),
   ]);
   const timeout = opts.requestTimeoutMs ?? 10_000;
   const options: IOptions = {
@@ -220,13 +227,11 @@ export class EtcdStore implements LeaseStore {
 
   #listRange(only: LeaseSubnets | undefined): Promise<LeaseList> {
     return this.#call("list", async () => {
-      const q = only
-        ? this.#client.getAll().prefix(this.#keyOf(only)).limit(1)
-        : this.#client.getAll().prefix(this.#dir);
-      const res = await q.exec();
+      const res =
+        await (only ? this.#client.get(this.#keyOf(only)) : this.#client.getAll().prefix(this.#dir))
+          .exec();
       const out: LeaseList = { leases: [], revision: Number(res.header.revision), skipped: [] };
       for (const kv of res.kvs) {
-        if (only && kv.key.toString() !== this.#keyOf(only)) continue;
         const x = this.#decode(kv);
         if (isSkipped(x)) out.skipped.push(x);
         else out.leases.push(x);

@@ -5,6 +5,7 @@ import { createEtcdStore, type EtcdStoreOptions, joinKey } from "../../store/etc
 import { Etcd3 } from "etcd3";
 import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
 import { createLogger } from "../../mod/log.ts";
+import { ConfigError } from "../../mod/errors.ts";
 import { StoreUnavailableError, SUBNET_TTL_SECONDS } from "../../mod/subnet/store.ts";
 
 /** A raw npm:etcd3 client standing in for etcdctl and upstream flanneld. */
@@ -105,6 +106,11 @@ Deno.test("etcd store: TLS with client certificates works; a wrong CA is a clear
     } finally {
       await store.close();
     }
+    await assertRejects(
+      () => createEtcdStore({ ...good, keyFile: `${tls.keyFile}.missing` }),
+      ConfigError,
+      "Cannot read --etcd-keyfile",
+    );
     const bad = await createEtcdStore({ ...good, caFile: tls.wrongCaFile, requestTimeoutMs: 3000 });
     try {
       const err = await assertRejects(() => bad.getNetworkConfig(), StoreUnavailableError);
