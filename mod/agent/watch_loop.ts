@@ -54,6 +54,14 @@ export function applyEvents(d: WatchLoopDeps, events: readonly LeaseEvent[]): vo
   }
 }
 
+/** RSS, V8 heap and external (ArrayBuffer) memory in MiB, for `-v 3`. */
+export function memoryText(): string {
+  const m = Deno.memoryUsage();
+  const mib = (n: number) => (n / 1048576).toFixed(1);
+  return `rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)}/${mib(m.heapTotal)} MiB, ` +
+    `external ${mib(m.external)} MiB`;
+}
+
 /** Runs until `signal` aborts; never throws. */
 export async function watchLoop(d: WatchLoopDeps): Promise<void> {
   const watcher = new LeaseWatcher(d.state.lease, d.logger);
@@ -72,6 +80,7 @@ export async function watchLoop(d: WatchLoopDeps): Promise<void> {
             `Initial sync: ${watcher.leases().length} remote leases, ${r.replaced} entries set, ` +
               `${r.deleted} stale entries pruned`,
           );
+          if (d.logger.enabled(3)) d.logger.v(3, `Memory after initial sync: ${memoryText()}`);
           periodic = d.reconciler.run(d.signal);
         } else if (events.length > 0) {
           const t0 = d.clock.now();
