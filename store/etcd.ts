@@ -13,21 +13,10 @@
  * - A create whose transaction npm:etcd3 retried after a lost reply may find its own key: the
  *   key then carries our etcd lease, and that counts as success, not as a conflict (revoking
  *   "our" lease there would delete the key we just created).
- * - TLS as upstream: a client certificate only when both cert and key files are given. A CA
- *   file alone is still used to verify an `https://` server (upstream would ignore it).
  * - Entries under `subnets/` that do not parse are skipped and reported with their full key.
  */
-import { Etcd3, type IKeyValue, type IOptions, isRecoverableError } from "etcd3";
-import {
-  circuitBreaker,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  type IBackoff,
-} from "cockatiel";
-import { Buffer } from "node:buffer";
-import { ConfigError, errorText, FlannelError } from "../mod/errors.ts";
-import { tryParseIP } from "../mod/ip/mod.ts";
+import type { Etcd3, IKeyValue } from "etcd3";
+import { FlannelError } from "../mod/errors.ts";
 import { subnetKey } from "../mod/lease/key.ts";
 import type { Lease, LeaseAttrs, LeaseSubnets } from "../mod/lease/types.ts";
 import { encodeLeaseAttrs } from "../mod/lease/value.ts";
@@ -44,32 +33,25 @@ import {
   type StoreWatchResult,
   type WatchOptions,
 } from "../mod/subnet/store.ts";
+import {
+  connectEtcd,
+  describeEtcdError,
+  type EtcdConnectOptions,
+  showEndpoint,
+} from "./etcd_client.ts";
 import { type EtcdWatchContext, watchEtcd } from "./etcd_watch.ts";
 
-/** Upstream's `--etcd-endpoints` default. */
-export const DEFAULT_ETCD_ENDPOINTS = ["http://127.0.0.1:2379", "http://127.0.0.1:4001"];
-/** Watch reconnection backoff, as upstream: 100 ms doubling to 5 s (with jitter). */
-const WATCH_BACKOFF = { initialDelay: 100, maxDelay: 5000 };
+export { DEFAULT_ETCD_ENDPOINTS } from "./etcd_client.ts";
 
 /** Upstream's `--etcd-prefix` default. */
 export const DEFAULT_ETCD_PREFIX = "/coreos.com/network";
 
-export interface EtcdStoreOptions {
-  /** `--etcd-endpoints`: `http(s)://host:port` or `unix:///path/sock:0`. */
-  endpoints: string[];
+export interface EtcdStoreOptions extends EtcdConnectOptions {
   /** `--etcd-prefix` (default `/coreos.com/network`). */
   prefix?: string;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-  username?: string;
-  /** Sent to etcd only; never logged. */
-  password?: string;
   log?: Logger;
   /** Wall clock in ms (expirations). */
   now?: () => number;
-  /** Deadline of each request (default 10 s). */
-  requestTimeoutMs?: number;
 }
 
 /** `path.Join` for etcd keys: `/coreos.com/network/` + `subnets` → `/coreos.com/network/subnets`. */
@@ -78,90 +60,13 @@ export function joinKey(...parts: string[]): string {
   return joined.length > 1 ? joined.replace(/\/$/, "") : joined;
 }
 
-/** An endpoint for logs: any `user:password@` removed. */
-function showEndpoint(e: string): string {
-  return e.replace(/\/\/[^/@]*@/, "//");
-}
-
-/** grpc-js's text, shortened: `no connection: connect ECONNREFUSED 127.0.0.1:2379`. */
-function describe(err: unknown): string {
-  let text = errorText(err);
-  const lost =
-    /No connection established\. Last error: (?:\w*Error(?: \[\w+\])?: )?(.*?)\.?(?: Resolution note:.*)?$/s
-      .exec(text);
-  if (lost) text = `no connection: ${lost[1]}`;
-  return /certificate|ssl|tls|handshake/i.test(text)
-    ? `${text} (check --etcd-cafile, --etcd-certfile and --etcd-keyfile)`
-    : text;
-}
-
 /**
- * Connects to etcd (reading the TLS files) and returns the store. Does not contact etcd yet:
- * the first request does, and fails with {@linkcode StoreUnavailableError} when it cannot.
+ * Builds the store (store/etcd_client.ts reads the TLS files). Does not contact etcd yet: the
+ * first request does, and fails with {@linkcode StoreUnavailableError} when it cannot.
  */
 export async function createEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {
   const log = opts.log ?? silentLogger;
-  const read = async (flag: string, f: string | undefined) => {
-    if (!f) return null;
-    try {
-      return Buffer.from(await Deno.readFile(f));
-    } catch (err) {
-      throw new ConfigError(`Cannot read --etcd-${flag} "${f}": ${errorText(err)}`, { cause: err });
-    }
-  };
-  const [ca, cert, key] = await Promise.all([
-    read("cafile", opts.caFile),
-    read("certfile", opts.certFile),
-    read("keyfile", opts.keyFile),
-  ]);
-  const timeout = opts.requestTimeoutMs ?? 10_000;
-  const options: IOptions = {
-    hosts: opts.endpoints,
-    dialTimeout: timeout,
-    defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + timeout }),
-    faultHandling: {
-      // npm:etcd3's default keeps a failed host out for 5 s; come back sooner after a restart.
-      host: () =>
-        circuitBreaker(handleWhen(isRecoverableError), {
-          halfOpenAfter: 1000,
-          breaker: new ConsecutiveBreaker(3),
-        }),
-      // npm:etcd3 types this as a backoff but calls it as the factory it is.
-      watchBackoff: new ExponentialBackoff(WATCH_BACKOFF) as unknown as IBackoff<unknown>,
-    },
-  };
-  if (cert && key) {
-    // grpc-js takes a null root certificate as "the system's roots".
-    options.credentials = { rootCertificate: ca as Buffer, privateKey: key, certChain: cert };
-  } else {
-    log.warn("no certificate provided: connecting to etcd with http. This is insecure");
-    if (ca && opts.endpoints.some((e) => e.startsWith("https:"))) {
-      options.credentials = { rootCertificate: ca };
-    }
-  }
-  if (opts.username) options.auth = { username: opts.username, password: opts.password ?? "" };
-  const client = new Etcd3(options);
-  if (options.credentials || opts.endpoints.some((e) => e.startsWith("https:"))) {
-    nameIPHostsForTls(client);
-  }
-  return new EtcdStore(client, opts, log);
-}
-
-/**
- * Deno's node:tls refuses an IP address as TLS server name, which is what grpc-js sends for
- * `https://10.0.0.5:2379`. Naming the host `10.0.0.5.` (trailing dot: not an IP to that
- * check) works, and the certificate is still verified against the IP (Node's
- * `checkServerIdentity` drops the dot and compares IP SANs). npm:etcd3 shares one set of
- * channel options between hosts, so each IP host gets its own copy here.
- */
-function nameIPHostsForTls(client: Etcd3): void {
-  type Host = { host: string; channelOptions?: Record<string, unknown> };
-  const hosts = (client as unknown as { pool?: { hosts?: Host[] } }).pool?.hosts ?? [];
-  for (const h of hosts) {
-    const ip = tryParseIP(/^\[?(.+?)\]?:\d+$/.exec(h.host)?.[1] ?? "");
-    if (ip === null) continue;
-    h.channelOptions = { ...h.channelOptions, "grpc.ssl_target_name_override": `${ip}.` };
-  }
+  return new EtcdStore(await connectEtcd(opts, log), opts, log);
 }
 
 /** The etcd {@linkcode LeaseStore}; build it with {@linkcode createEtcdStore}. */
@@ -191,9 +96,12 @@ export class EtcdStore implements LeaseStore {
       return await fn();
     } catch (err) {
       if (err instanceof FlannelError) throw err;
-      throw new StoreUnavailableError(`etcd ${what} failed (${this.name}): ${describe(err)}`, {
-        cause: err,
-      });
+      throw new StoreUnavailableError(
+        `etcd ${what} failed (${this.name}): ${describeEtcdError(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
