@@ -70,11 +70,10 @@ export class NodeInformer {
   }
 
   async #relist(signal: AbortSignal): Promise<void> {
-    const list = await this.#o.api.listNodes(signal);
+    const list = await this.#o.api.listNodes(signal, (n) => this.#trim(n) ?? n);
     const fresh = new Map<string, KubeNode>();
-    for (const item of list.items) {
-      const n = this.#trim(item);
-      if (n) fresh.set(n.metadata.name, n);
+    for (const n of list.items) {
+      if (typeof n?.metadata?.name === "string") fresh.set(n.metadata.name, n);
     }
     const changes: NodeChange[] = [];
     for (const [name, after] of fresh) {

@@ -49,6 +49,8 @@ export interface NodeSpec {
   annotations?: Record<string, string>;
   labels?: Record<string, string>;
   addresses?: { type: string; address: string }[];
+  /** Replaces the default status (conditions Ready, addresses). */
+  status?: Obj;
 }
 
 const NODES = findResource("", "v1", "nodes")!;
@@ -192,7 +194,7 @@ export class KubeApiServer {
         annotations: { ...spec.annotations },
       },
       spec: s,
-      status: {
+      status: spec.status ?? {
         conditions: [{
           type: "Ready",
           status: "True",

@@ -6,9 +6,11 @@
  * Ops: `node` {name, ...NodeSpec}, `delete-node` {name}, `pod-cidr` {name, cidrs},
  * `annotate` {name, set}, `pod` {namespace, name, nodeName}, `expire`, `close-watches`,
  * `restart` {downMs, keepHistory}, `deny` {verb, resource}, `allow-all`, `get-node` {name},
+ * `fill` {count, start} (managed nodes with kubelet-sized status, fill.ts),
  * `stats` (resourceVersion, open watches, request count).
  */
 import type { KubeApiServer, NodeSpec } from "../kube_api.ts";
+import { fillNodes } from "./fill.ts";
 import { json } from "./handler.ts";
 
 type Body = Record<string, unknown>;
@@ -45,6 +47,8 @@ function runOp(s: KubeApiServer, op: string, b: Body): unknown {
     case "allow-all":
       s.allowAll();
       return {};
+    case "fill":
+      return { resourceVersion: fillNodes(s, Number(b.count), Number(b.start ?? 0)) };
     case "stats":
       return {
         resourceVersion: s.state.rv,

@@ -23,7 +23,7 @@ async function readBody(req: Request): Promise<Json> {
 }
 
 export function list(ctx: HandlerContext, t: Target, q: URLSearchParams): Obj {
-  const all = ctx.state.list(t.type, t.namespace)
+  const all = ctx.state.list(t.type, t.namespace, true)
     .filter((o) => matchesSelectors(o, q.get("fieldSelector") ?? "", q.get("labelSelector") ?? ""));
   const cont = q.get("continue");
   const start = cont ? Number(JSON.parse(atob(cont)).start) : 0;
