@@ -408,3 +408,19 @@ Deno.test("alloc backend: no informer, our node read directly", async () => {
     await s.close();
   }
 });
+
+Deno.test("importing store/kube.ts loads no npm package (client-node comes with connectKube)", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL("../../store/kube.ts", import.meta.url).pathname],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: { specifier: string }[];
+  };
+  const outside = graph.modules.map((m) => m.specifier).filter((s) => !s.startsWith("file:"));
+  assertEquals(outside, []);
+  assert(graph.modules.some((m) => m.specifier.endsWith("/store/kube/client.ts")));
+});
