@@ -11,6 +11,7 @@
  * delivered event's revision + 1 after every response, which never skips and never repeats.
  */
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from "etcd3";
+import { systemClock } from "../mod/clock.ts";
 import { errorText } from "../mod/errors.ts";
 import type { LeaseEvent } from "../mod/lease/types.ts";
 import type { Logger } from "../mod/log.ts";
@@ -70,18 +71,6 @@ class Queue {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** Lists until it works (logging, backing off) or `signal` aborts (→ null). */
 async function relist(ctx: EtcdWatchContext, signal: AbortSignal): Promise<LeaseList | null> {
   for (let n = 1; !signal.aborted; n++) {
@@ -89,7 +78,7 @@ async function relist(ctx: EtcdWatchContext, signal: AbortSignal): Promise<Lease
       return await ctx.list();
     } catch (err) {
       ctx.log.warn(`Cannot list leases to resync the watch: ${errorText(err)}`);
-      await sleep(ctx.backoffMs(n), signal);
+      await systemClock.sleep(ctx.backoffMs(n), signal);
     }
   }
   return null;
@@ -137,7 +126,7 @@ function openWatcher(ctx: EtcdWatchContext, from: number, queue: Queue): Watcher
 async function cancel(w: Watcher): Promise<void> {
   // A cancel waits for etcd's answer; do not hang shutdown when etcd is gone.
   const stop = new AbortController();
-  await Promise.race([w.cancel().catch(() => {}), sleep(2000, stop.signal)]);
+  await Promise.race([w.cancel().catch(() => {}), systemClock.sleep(2000, stop.signal)]);
   stop.abort();
 }
 
@@ -176,7 +165,7 @@ export async function* watchEtcd(
       await cancel(w);
     }
     if (signal.aborted) return;
-    if (lost++ > 0) await sleep(ctx.backoffMs(lost), signal);
+    if (lost++ > 0) await systemClock.sleep(ctx.backoffMs(lost), signal);
     const l = await relist(ctx, signal);
     if (l === null) return;
     yield { kind: "snapshot", leases: l.leases, revision: l.revision, skipped: l.skipped };

@@ -76,26 +76,25 @@ class Arrivals {
   }
 }
 
-async function consume(
-  store: LeaseStore,
-  signal: AbortSignal,
-  arrivals: Arrivals,
-  ready: () => void,
-) {
-  for await (const r of store.watchLeases(0, signal)) {
-    if (r.kind === "snapshot") ready();
-    else for (const e of r.events) arrivals.arrived(subnetKey(e.lease));
-  }
+/** Runs `store`'s watch into `arrivals`; `started` resolves after the first snapshot. */
+function consume(store: LeaseStore) {
+  const arrivals = new Arrivals();
+  const stop = new AbortController();
+  let ready!: () => void;
+  const started = new Promise<void>((r) => (ready = r));
+  const loop = (async () => {
+    for await (const r of store.watchLeases(0, stop.signal)) {
+      if (r.kind === "snapshot") ready();
+      else for (const e of r.events) arrivals.arrived(subnetKey(e.lease));
+    }
+  })();
+  return { arrivals, started, stop: () => (stop.abort(), loop) };
 }
 
 async function etcdEventBench(etcd: EtcdServer, store: EtcdStore, n: number) {
   const raw = new Etcd3({ hosts: etcd.endpoint });
-  const ours = new Arrivals();
+  const { arrivals: ours, started, stop } = consume(store);
   const theirs = new Arrivals();
-  const stop = new AbortController();
-  let ready!: () => void;
-  const started = new Promise<void>((r) => (ready = r));
-  const loop = consume(store, stop.signal, ours, ready);
   const w = await raw.watch().prefix(DIR).create();
   w.on("put", (kv) => theirs.arrived(kv.key.toString().slice(DIR.length)));
   await started;
@@ -110,9 +109,8 @@ async function etcdEventBench(etcd: EtcdServer, store: EtcdStore, n: number) {
     a.push((await p) - t0);
     b.push((await q) - t0);
   }
-  stop.abort();
+  await stop();
   await w.cancel();
-  await loop;
   raw.close();
   return { ours: a, raw: b };
 }
@@ -120,12 +118,8 @@ async function etcdEventBench(etcd: EtcdServer, store: EtcdStore, n: number) {
 async function localEventBench(dir: string, n: number) {
   const store = await createLocalStore({ dir });
   const writer = await createLocalStore({ dir });
-  const ours = new Arrivals();
+  const { arrivals: ours, started, stop } = consume(store);
   const theirs = new Arrivals();
-  const stop = new AbortController();
-  let ready!: () => void;
-  const started = new Promise<void>((r) => (ready = r));
-  const loop = consume(store, stop.signal, ours, ready);
   const fsw = Deno.watchFs(`${dir}/subnets`);
   const pump = (async () => {
     for await (const ev of fsw) {
@@ -143,9 +137,8 @@ async function localEventBench(dir: string, n: number) {
     a.push((await p) - t0);
     b.push((await q) - t0);
   }
-  stop.abort();
   fsw.close();
-  await Promise.all([loop, pump]);
+  await Promise.all([stop(), pump]);
   return { ours: a, raw: b };
 }
 
