@@ -41,7 +41,13 @@ export function goDuration(ms: number): string {
   return `${sign}${h > 0 ? `${h}h` : ""}${h > 0 || m > 0 ? `${m}m` : ""}${s}s`;
 }
 
-type Step = { kind: "timer" } | { kind: "watch"; r: IteratorResult<StoreWatchResult> };
+type Step =
+  | { kind: "timer" }
+  | { kind: "watch"; r: IteratorResult<StoreWatchResult> }
+  | { kind: "failed"; err: unknown };
+
+/** Pause before reopening an own-lease watch that failed. */
+const WATCH_RETRY_MS = 1000;
 
 /** Runs until `signal` aborts (resolves) or our lease is deleted (rejects). */
 export async function renewLease(
@@ -83,7 +89,8 @@ class Renewal {
       const step = await this.#wait();
       if (this.#signal.aborted) return;
       if (step.kind === "timer") await this.#renew();
-      else await this.#onWatch(step.r);
+      else if (step.kind === "watch") await this.#onWatch(step.r);
+      else await this.#reopen(step.err);
     }
   }
 
@@ -105,18 +112,30 @@ class Renewal {
   async #wait(): Promise<Step> {
     this.#next ??= this.#watch.next();
     const timer = new AbortController();
-    const waits: Promise<Step>[] = [this.#next.then((r): Step => ({ kind: "watch", r }))];
+    const waits: Promise<Step>[] = [
+      this.#next.then(
+        (r): Step => ({ kind: "watch", r }),
+        (err): Step => ({ kind: "failed", err }),
+      ),
+    ];
     if (this.#due !== Infinity) {
       const ms = Math.max(0, this.#due - this.#opts.clock.now());
       waits.push(this.#opts.clock.sleep(ms, timer.signal).then((): Step => ({ kind: "timer" })));
     }
     try {
       const step = await Promise.race(waits);
-      if (step.kind === "watch") this.#next = null;
+      if (step.kind !== "timer") this.#next = null;
       return step;
     } finally {
       timer.abort();
     }
+  }
+
+  /** A store watch does not fail by contract; if one does anyway, watch again shortly. */
+  async #reopen(err: unknown): Promise<void> {
+    this.#opts.log.warn(`Watch of our lease failed (${errorText(err)}), watching again`);
+    await this.#opts.clock.sleep(WATCH_RETRY_MS, this.#signal);
+    this.#watch = this.#openWatch();
   }
 
   async #renew(): Promise<void> {

@@ -118,3 +118,34 @@ Deno.test("renewLease() never renews a reservation, yet sees it revoked", async 
   store.deleteRaw(KEY);
   await assertRejects(() => done, LeaseRevokedError);
 });
+
+Deno.test("renewLease() watches again when a store watch fails, and still sees a revocation", async () => {
+  const clock = new FakeClock();
+  const store = new MemoryStore({ clock });
+  const subnets = { subnet: parseCIDR("10.3.7.0/24"), ipv6Subnet: null };
+  const lease = await store.createLease(subnets, lease0().attrs, SUBNET_TTL_SECONDS);
+  let opened = 0;
+  const flaky = Object.assign(Object.create(store), {
+    watchLeases(rev: number, signal: AbortSignal, o: object) {
+      if (opened++ > 0) return store.watchLeases(rev, signal, o);
+      return (async function* () {
+        yield* [];
+        throw new Error("stream reset");
+      })();
+    },
+  });
+  const lines: string[] = [];
+  const log = createLogger({ write: (l) => lines.push(l.slice(l.indexOf("] ") + 2, -1)) });
+  const done = renewLease(
+    lease,
+    { store: flaky, clock, log, marginMs: MARGIN },
+    new AbortController().signal,
+  );
+  done.catch(() => {});
+  await until(() => lines.length > 0);
+  assertEquals(lines[0], "Watch of our lease failed (stream reset), watching again");
+  await clock.tick(1000);
+  await until(() => opened === 2);
+  store.deleteRaw(KEY);
+  await assertRejects(() => done, LeaseRevokedError);
+});
