@@ -138,10 +138,20 @@ export function parseCIDR6(text: string): IPNet {
   return r.net;
 }
 
-const PRIVATE_NETS: readonly IPNet[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
-  .map(parseCIDR);
+/** RFC 1918 and unique-local prefixes as [family, network value, prefix length]. */
+const PRIVATE_NETS: readonly (readonly [Family, bigint, number])[] = [
+  [4, 0x0a000000n, 8], // 10.0.0.0/8
+  [4, 0xac100000n, 12], // 172.16.0.0/12
+  [4, 0xc0a80000n, 16], // 192.168.0.0/16
+  [6, 0xfc00n << 112n, 7], // fc00::/7
+];
 
-/** RFC 1918 for IPv4, unique-local `fc00::/7` for IPv6 (upstream's `IsPrivate`). */
+/**
+ * RFC 1918 for IPv4, unique-local `fc00::/7` for IPv6 (upstream's `IsPrivate`). The list is
+ * numeric, not parsed text: importing this module (every CNI call does) runs no parser.
+ */
 export function isPrivateIP(ip: IPAddr): boolean {
-  return PRIVATE_NETS.some((n) => n.contains(ip));
+  return PRIVATE_NETS.some(([family, value, len]) =>
+    family === ip.family && (ip.value & maskOf(family, len)) === value
+  );
 }

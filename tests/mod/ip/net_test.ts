@@ -121,3 +121,22 @@ Deno.test("property: CIDR format/parse round trip and containment laws", () => {
     }),
   );
 });
+
+Deno.test("isPrivateIP() agrees with containment in the parsed private networks", () => {
+  const nets = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"].map(parseCIDR);
+  const edges = ["9.255.255.255", "10.255.255.255", "11.0.0.0", "172.15.255.255", "172.31.255.255"]
+    .concat(["192.168.255.255", "fbff:ffff::", "fe00::", "::ffff:10.0.0.1", "::a00:1"]);
+  for (const text of edges) {
+    const ip = parseIP(text);
+    assertEquals(isPrivateIP(ip), nets.some((n) => n.contains(ip)), text);
+  }
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }).map((v) => IPAddr.of(4, v)),
+        fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((v) => IPAddr.of(6, v)),
+      ),
+      (ip) => isPrivateIP(ip) === nets.some((n) => n.contains(ip)),
+    ),
+  );
+});
