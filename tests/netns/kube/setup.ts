@@ -1,0 +1,125 @@
+/**
+ * Agents with the Kubernetes subnet manager on a namespace cluster, in-process: each host's
+ * agent lifecycle (mod/agent `runAgent`) programs its own namespace through an rtnetlink
+ * socket opened inside it, with a `--kube-subnet-mgr` manager (store/kube.ts) that reaches the
+ * Kubernetes API test server over 127.0.0.1 from the test process. Hosts are nodes `h<i>`.
+ */
+import type { Cluster, Host } from "../../harness/cluster.ts";
+import type { KubeApiServer } from "../../harness/kube_api.ts";
+import { exec } from "../../harness/netns.ts";
+import { lookupBackend } from "../../../backends/mod.ts";
+import { type AgentState, runAgent } from "../../../mod/agent/agent.ts";
+import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";
+import { openRtnl } from "../../../mod/agent/rtnl_conn.ts";
+import { systemClock } from "../../../mod/clock.ts";
+import { createLogger } from "../../../mod/log.ts";
+import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
+import { createKubeSubnetManager } from "../../../store/kube.ts";
+import type { KubeSubnetManager } from "../../../store/kube/manager.ts";
+
+export const P = "flannel.alpha.coreos.com/";
+
+/** One running in-process agent. */
+export interface KubeAgent {
+  host: Host;
+  manager: KubeSubnetManager;
+  logs: string[];
+  stop(): Promise<number>;
+}
+
+async function writeSubnetEnv(h: Host, s: AgentState): Promise<void> {
+  const v = [
+    `FLANNEL_SUBNET=${s.lease.subnet?.nth(1)}/${s.lease.subnet?.prefixLen}`,
+    `FLANNEL_MTU=${s.prepared.mtu}`,
+  ];
+  await Deno.writeTextFile(h.subnetFile, v.join("\n") + "\n");
+}
+
+/** Starts host `h`'s agent as node `h<index>` with `netConf` (written to the host's dir). */
+export async function startKubeAgent(
+  h: Host,
+  api: KubeApiServer,
+  netConf: string,
+): Promise<KubeAgent> {
+  await api.writeKubeconfig(`${h.dir}/kubeconfig`);
+  await Deno.writeTextFile(`${h.dir}/net-conf.json`, netConf);
+  const logs: string[] = [];
+  const logger = createLogger({ write: (l) => logs.push(l) });
+  const manager = await createKubeSubnetManager({
+    kubeApiUrl: "",
+    kubeconfigFile: `${h.dir}/kubeconfig`,
+    annotationPrefix: "flannel.alpha.coreos.com",
+    netConfigPath: `${h.dir}/net-conf.json`,
+    setNodeNetworkUnavailable: true,
+    env: { NODE_NAME: `h${h.index}` },
+    logger,
+    waitLogMs: 500,
+    idleMs: 10_000,
+  });
+  const rtnl = openRtnl(h.ns.path);
+  // sysctl through `ip netns exec`: never the root namespace.
+  const kernel = new NetlinkKernel(rtnl, RTPROT_FLANNEL, async (path, value) => {
+    await exec("ip", [
+      "netns",
+      "exec",
+      h.ns.name,
+      "sysctl",
+      "-qw",
+      `net.${path.replaceAll("/", ".")}=${value}`,
+    ]);
+  });
+  const ctl = new AbortController();
+  const run = runAgent({
+    options: {
+      subnetFile: h.subnetFile,
+      ipMasq: false,
+      reconcileIntervalSeconds: 1,
+      iface: ["eth0"],
+      ifaceRegex: [],
+      ifaceCanReach: null,
+      publicIP: null,
+      publicIPv6: null,
+    },
+    manager,
+    backendFor: (cfg) => {
+      const f = lookupBackend(cfg.backendType);
+      return f.create(f.parseConfig(cfg.backend), {
+        devices: kernel,
+        randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+      });
+    },
+    kernel,
+    readFacts: (r) => kernel.readFacts(r),
+    writeSubnetEnv: (s) => writeSubnetEnv(h, s),
+    clock: systemClock,
+    logger,
+  }, ctl.signal);
+  return {
+    host: h,
+    manager,
+    logs,
+    async stop() {
+      ctl.abort();
+      const code = await run;
+      await manager.close();
+      rtnl.close();
+      if (Deno.env.get("AGENT_LOG")) console.error(logs.join(""));
+      return code;
+    },
+  };
+}
+
+/** Adds node `h<i>` for every host (pod CIDR `10.244.<i>.0/24` unless `noPodCIDR` has i). */
+export function addHostNodes(c: Cluster, api: KubeApiServer, noPodCIDR: number[] = []): void {
+  for (const h of c.hosts) {
+    api.addNode(`h${h.index}`, {
+      ...(noPodCIDR.includes(h.index) ? {} : { podCIDR: `10.244.${h.index}.0/24` }),
+      addresses: [{ type: "InternalIP", address: h.ip4 }],
+    });
+  }
+}
+
+/** The annotations of node `name` on the server. */
+export function annotationsOf(api: KubeApiServer, name: string): Record<string, string> {
+  return (api.node(name)?.metadata as { annotations?: Record<string, string> })?.annotations ?? {};
+}
