@@ -104,9 +104,16 @@ function sleepOrAbort(ms: number, clock: Clock, signal?: AbortSignal) {
   return clock.sleep(ms, signal).then(() => signal?.throwIfAborted());
 }
 
+/** A duration as Go prints it (`10m0s`, `1m30s`, `45s`, `300ms`). */
+function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
 async function waitForSync(m: KubeSubnetManager, o: KubeManagerOptions, clock: Clock) {
   const limit = o.syncTimeoutMs ?? 10 * 60_000;
-  o.logger.info(`Waiting ${Math.round(limit / 60_000)}m0s for node controller to sync`);
+  o.logger.info(`Waiting ${goDuration(limit)} for node controller to sync`);
   const timeout = new AbortController();
   const synced = await Promise.race([
     m.informer!.synced.then(() => true),

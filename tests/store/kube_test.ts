@@ -424,3 +424,29 @@ Deno.test("importing store/kube.ts loads no npm package (client-node comes with 
   assertEquals(outside, []);
   assert(graph.modules.some((m) => m.specifier.endsWith("/store/kube/client.ts")));
 });
+
+Deno.test("informer sync timeout: upstream's error, or CONT_WHEN_CACHE_NOT_READY=true continues", async () => {
+  const s = await setup();
+  try {
+    s.api.addNode("n1", { podCIDR: "10.244.1.0/24" });
+    s.api.deny({ verb: "list", resource: "nodes" });
+    await assertRejects(
+      () => s.start({ syncTimeoutMs: 300 }),
+      ConfigError,
+      "error waiting for nodeController to sync state: timed out waiting for the condition",
+    );
+    const m = await s.start({
+      syncTimeoutMs: 300,
+      env: { NODE_NAME: "n1", CONT_WHEN_CACHE_NOT_READY: "true" },
+    });
+    assert(
+      s.logs.some((l) =>
+        l.includes("Timed out waiting for node controller sync. Continuing anyway.")
+      ),
+    );
+    s.api.allowAll();
+    await waitFor("late sync", () => (m.informer?.lists ?? 0) > 0);
+  } finally {
+    await s.close();
+  }
+});
