@@ -38,22 +38,24 @@ async function createManager(o: Options, log: Logger, signal: AbortSignal): Prom
       signal,
     });
   }
-  if (o.store === "local") {
-    throw new Error("--store=local is not available in this build yet");
-  }
   const text = await readSubnetEnvFile(o.subnetFile).catch(() => null);
   const previous = previousSubnets(subnetEnvVars(text, log, o.subnetFile), log, o.subnetFile);
-  const { createEtcdStore } = await import("./store/etcd.ts");
-  const store = await createEtcdStore({
-    endpoints: [...o.etcdEndpoints],
-    prefix: o.etcdPrefix,
-    caFile: o.etcdCAFile,
-    certFile: o.etcdCertfile,
-    keyFile: o.etcdKeyfile,
-    username: o.etcdUsername,
-    password: o.etcdPassword,
-    log: log.with("etcd"),
-  });
+  const store = o.store === "local"
+    ? await (await import("./store/local.ts")).createLocalStore({
+      dir: o.localStoreDir,
+      configFile: o.localNetworkConfig,
+      log: log.with("local"),
+    })
+    : await (await import("./store/etcd.ts")).createEtcdStore({
+      endpoints: [...o.etcdEndpoints],
+      prefix: o.etcdPrefix,
+      caFile: o.etcdCAFile,
+      certFile: o.etcdCertfile,
+      keyFile: o.etcdKeyfile,
+      username: o.etcdUsername,
+      password: o.etcdPassword,
+      log: log.with("etcd"),
+    });
   return new PolicySubnetManager({
     store,
     previous,
