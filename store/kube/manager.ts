@@ -22,6 +22,7 @@ import {
 } from "../../mod/lease/node_patch.ts";
 import type { Lease, LeaseAttrs, LeaseWatchResult } from "../../mod/lease/types.ts";
 import type { StoredHints, SubnetManager } from "../../mod/subnet/manager.ts";
+import { StoreUnavailableError } from "../../mod/subnet/store.ts";
 import type { KubeApi } from "./client.ts";
 import { KubeApiError } from "./errors.ts";
 import type { NodeInformer } from "./informer.ts";
@@ -31,6 +32,17 @@ import type { LeaseFeed } from "./lease_feed.ts";
 const LEASE_MS = 24 * 60 * 60 * 1000;
 /** How often the own node is looked at while waiting for it or its pod CIDR. */
 const POLL_MS = 500;
+
+/**
+ * A transient API failure (unreachable, 429, 5xx) as the {@linkcode StoreUnavailableError}
+ * the agent retries; anything else (403, 422, ...) stays as is and ends the acquisition.
+ */
+function unavailable(err: unknown): never {
+  if (err instanceof KubeApiError && err.transient) {
+    throw new StoreUnavailableError(err.message, { cause: err });
+  }
+  throw err;
+}
 
 /** Resolves when `signal` aborts. */
 function untilAborted(signal: AbortSignal): Promise<void> {
@@ -120,7 +132,7 @@ export class KubeSubnetManager implements SubnetManager {
       return this.trimNode(await this.#p.api.getNode(this.#p.nodeName, signal));
     } catch (err) {
       if (err instanceof KubeApiError && err.status === 404) return null;
-      throw err;
+      return unavailable(err);
     }
   }
 
@@ -160,7 +172,7 @@ export class KubeSubnetManager implements SubnetManager {
     const plan = planNodeAnnotations(node, attrs, names);
     for (const note of plan.notes) logger.info(note);
     if (Object.keys(plan.set).length > 0) {
-      await api.patchNodeStatus(nodeName, annotationPatch(plan.set), signal);
+      await api.patchNodeStatus(nodeName, annotationPatch(plan.set), signal).catch(unavailable);
       logger.v(1, `Annotated node "${nodeName}": ${Object.keys(plan.set).join(", ")}`);
     }
     return lease;

@@ -2,7 +2,9 @@
  * KubeSubnetManager details not covered end to end in tests/store/kube_test.ts: the trimmed
  * cache entry, hints when the API is down, and completeLease retrying until it can write.
  */
-import { assert, assertEquals } from "../../harness/assert.ts";
+import { assert, assertEquals, assertRejects } from "../../harness/assert.ts";
+import { StoreUnavailableError } from "../../../mod/subnet/store.ts";
+import { KubeApiError } from "../../../store/kube/errors.ts";
 import { managed, P, setup, waitFor } from "../../harness/kube_manager.ts";
 
 Deno.test("trimNode() keeps name, resourceVersion, pod CIDRs and our annotations only", async () => {
@@ -71,5 +73,28 @@ Deno.test("completeLease() retries the condition until RBAC allows it", async ()
     await running;
   } finally {
     await s.close();
+  }
+});
+
+Deno.test("acquireLease(): an unreachable API is StoreUnavailableError (retried), a 403 is not", async () => {
+  const s = await setup();
+  try {
+    s.api.addNode("n1", { podCIDR: "10.244.1.0/24" });
+    const m = await s.start();
+    const attrs = { publicIP: null, publicIPv6: null, backendType: "host-gw" };
+    s.api.deny({ verb: "patch", resource: "nodes/status" });
+    const refused = await assertRejects(
+      async () => m.acquireLease(await m.getNetworkConfig(), attrs, new AbortController().signal),
+      KubeApiError,
+    );
+    assertEquals(refused.status, 403);
+    await s.api.close();
+    await assertRejects(
+      async () => m.acquireLease(await m.getNetworkConfig(), attrs, new AbortController().signal),
+      StoreUnavailableError,
+      "Cannot reach the Kubernetes API",
+    );
+  } finally {
+    await s.close().catch(() => {});
   }
 });
