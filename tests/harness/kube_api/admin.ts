@@ -5,7 +5,7 @@
  *
  * Ops: `node` {name, ...NodeSpec}, `delete-node` {name}, `pod-cidr` {name, cidrs},
  * `annotate` {name, set}, `pod` {namespace, name, nodeName}, `expire`, `close-watches`,
- * `restart` {downMs, keepHistory}, `deny` {verb, resource}, `allow-all`, `get-node` {name},
+ * `restart` {downMs, keepHistory, during: [{op, ...}] run while down}, `deny` {verb, resource}, `allow-all`, `get-node` {name},
  * `fill` {count, start} (managed nodes with kubelet-sized status, fill.ts),
  * `stats` (resourceVersion, open watches, request count).
  */
@@ -67,8 +67,14 @@ export async function handleAdmin(s: KubeApiServer, req: Request): Promise<Respo
     const text = await req.text();
     const body = (text ? JSON.parse(text) : {}) as Body;
     if (op === "restart") {
-      // Answer first: the restart cuts this very connection.
-      setTimeout(() => s.restart(body as { downMs?: number; keepHistory?: boolean }), 10);
+      // Answer first: the restart cuts this very connection. `during` ops run while down.
+      const during = (body.during ?? []) as Body[];
+      const opts = body as { downMs?: number; keepHistory?: boolean };
+      setTimeout(
+        () =>
+          s.restart({ ...opts, during: () => during.forEach((d) => runOp(s, String(d.op), d)) }),
+        10,
+      );
       return json({});
     }
     return json(runOp(s, op, body) ?? null);
