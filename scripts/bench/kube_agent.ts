@@ -1,0 +1,222 @@
+/**
+ * Agent-level Kubernetes benchmarks (BENCHMARKS.md "## Kubernetes"), root only, in throwaway
+ * namespaces: the Kubernetes API test server runs in the switch namespace of a 1-host cluster,
+ * pre-filled with N managed nodes of kubelet size; the agent is `main.ts --kube-subnet-mgr`
+ * in the host namespace (node `h1`).
+ *
+ * - start → ready: agent spawn → its "Initial sync" line (all 3·N vxlan entries acknowledged;
+ *   the count is verified), against `ip -batch` + `bridge -batch` installing the same entries
+ *   on a hand-made `flannel.1` in the same run;
+ * - node update → kernel: a new managed node added through the admin socket → its route in the
+ *   kernel, timestamped by `ip -ts monitor route`, 100 nodes 50 ms apart;
+ * - memory: the agent's VmRSS / VmHWM holding N nodes, default V8 flags and tuned.
+ *
+ * Usage: `deno run -A scripts/bench/kube_agent.ts [--nodes 1000] [--runs 3]`.
+ */
+import { AGENT_DENO_FLAGS, AgentProcess } from "../../tests/harness/agent_process.ts";
+import { Cluster, type Host } from "../../tests/harness/cluster.ts";
+import { nodeAddrs } from "../../tests/harness/kube_api/fill.ts";
+import { KubeSwitchApi } from "../../tests/harness/kube_switch.ts";
+import { exec } from "../../tests/harness/netns.ts";
+import { parseIpTimestamp } from "./agent_data.ts";
+
+const args = Deno.args;
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] ?? def : def;
+};
+const NODES = Number(opt("nodes", "1000"));
+const RUNS = Number(opt("runs", "3"));
+const TUNED = ["--v8-flags=--max-semi-space-size=1,--max-old-space-size=128"];
+const P = "flannel.alpha.coreos.com/";
+const nowMs = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+
+function managedNode(i: number) {
+  const a = nodeAddrs(i);
+  return {
+    name: `node-${i}`,
+    podCIDR: a.podCIDR,
+    annotations: {
+      [P + "kube-subnet-manager"]: "true",
+      [P + "backend-type"]: "vxlan",
+      [P + "backend-data"]: `{"VNI":1,"VtepMAC":"${a.mac}"}`,
+      [P + "public-ip"]: a.ip,
+    },
+  };
+}
+
+async function entryCount(h: Host): Promise<number> {
+  const count = async (cmd: string, a: string[]) =>
+    (await exec(cmd, ["-n", h.ns.name, ...a])).stdout.trim().split("\n").filter((l) => l).length;
+  return await count("ip", ["route", "show", "dev", "flannel.1", "proto", "242"]) +
+    await count("ip", ["neigh", "show", "dev", "flannel.1", "nud", "permanent"]) +
+    await count("bridge", ["fdb", "show", "dev", "flannel.1"]);
+}
+
+async function reference(n: number): Promise<number> {
+  const c = await Cluster.create({ hosts: 1, ipv6: false, prefix: "bkr" });
+  const dir = await Deno.makeTempDir({ prefix: "bench-kref-" });
+  try {
+    const h = c.hosts[0]!;
+    await h.ns.ip(
+      "link",
+      "add",
+      "flannel.1",
+      "type",
+      "vxlan",
+      "id",
+      "1",
+      "dev",
+      "eth0",
+      "local",
+      h.ip4,
+      "nolearning",
+      "dstport",
+      "8472",
+    );
+    await h.ns.ip("link", "set", "flannel.1", "up");
+    const ip: string[] = [], bridge: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = nodeAddrs(i);
+      const gw = a.podCIDR.split("/")[0];
+      ip.push(`neigh replace ${gw} lladdr ${a.mac} dev flannel.1 nud permanent`);
+      ip.push(`route replace ${a.podCIDR} via ${gw} dev flannel.1 onlink proto 242`);
+      bridge.push(`fdb replace ${a.mac} dev flannel.1 self dst ${a.ip} permanent`);
+    }
+    await Deno.writeTextFile(`${dir}/ip`, ip.join("\n") + "\n");
+    await Deno.writeTextFile(`${dir}/bridge`, bridge.join("\n") + "\n");
+    const t0 = nowMs();
+    await exec("ip", ["-n", h.ns.name, "-batch", `${dir}/ip`]);
+    await exec("bridge", ["-n", h.ns.name, "-batch", `${dir}/bridge`]);
+    const dt = nowMs() - t0;
+    if ((await entryCount(h)) !== 3 * n) throw new Error("reference did not install every entry");
+    return dt;
+  } finally {
+    await c.destroy();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function memory(pid: number): { rss: number; hwm: number } {
+  const s = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kib = (k: string) => Number(s.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? 0);
+  return { rss: kib("VmRSS") / 1024, hwm: kib("VmHWM") / 1024 };
+}
+
+/** Measures one agent; with `latency`, also update → route for 100 new nodes. */
+async function agentRun(flags: string[], latency: boolean) {
+  const c = await Cluster.create({ hosts: 1, ipv6: false, prefix: "bka" });
+  const api = await KubeSwitchApi.start(c);
+  try {
+    const h = c.hosts[0]!;
+    await api.admin.op("fill", { count: NODES });
+    await api.admin.op("node", { name: "h1", podCIDR: "10.200.0.0/24" });
+    const conf = `${api.dir}/net-conf.json`;
+    await Deno.writeTextFile(conf, '{"Network":"10.0.0.0/8","Backend":{"Type":"vxlan"}}');
+    const t0 = nowMs();
+    h.agent = AgentProcess.start(
+      h.ns.name,
+      [
+        "--iface",
+        "eth0",
+        "--subnet-file",
+        h.subnetFile,
+        "--kube-subnet-mgr",
+        "--kubeconfig-file",
+        api.kubeconfig,
+        "--net-config-path",
+        conf,
+      ],
+      { NODE_NAME: "h1" },
+      "bench",
+      flags,
+    );
+    await h.agent.waitFor(/Initial sync/, 180_000);
+    const startMs = nowMs() - t0;
+    const got = await entryCount(h);
+    if (got !== 3 * NODES) {
+      throw new Error(`agent installed ${got} of ${3 * NODES}\n${h.agent.log()}`);
+    }
+    await sleep(1000);
+    const mem = memory(h.agent.pid);
+    const lat = latency ? await updateLatency(h, api) : [];
+    return { startMs, lat, ...mem };
+  } finally {
+    await api.stop();
+    await c.destroy();
+  }
+}
+
+async function updateLatency(h: Host, api: KubeSwitchApi): Promise<number[]> {
+  const mon = new Deno.Command("ip", {
+    args: ["-n", h.ns.name, "-ts", "monitor", "route"],
+    env: { TZ: "UTC" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const seen = new Map<string, number>();
+  const pump = (async () => {
+    let rest = "";
+    for await (const chunk of mon.stdout.pipeThrough(new TextDecoderStream())) {
+      rest += chunk;
+      const lines = rest.split("\n");
+      rest = lines.pop()!;
+      for (const l of lines) {
+        const m = l.match(/^\[([^\]]+)\]\s+(\S+) via .* proto 242/);
+        if (m && !seen.has(m[2]!)) seen.set(m[2]!, parseIpTimestamp(m[1]!));
+      }
+    }
+  })();
+  try {
+    await sleep(300);
+    const sent = new Map<string, number>();
+    for (let k = 0; k < 100; k++) {
+      const node = managedNode(NODES + k);
+      sent.set(node.podCIDR, nowMs());
+      await api.admin.op("node", node);
+      await sleep(50);
+    }
+    await sleep(1000);
+    const lat = [...sent].filter(([s]) => seen.has(s)).map(([s, t]) => seen.get(s)! - t);
+    if (lat.length < 100) throw new Error(`only ${lat.length} of 100 routes seen`);
+    return lat;
+  } finally {
+    mon.kill("SIGTERM");
+    await mon.status;
+    await pump.catch(() => {});
+  }
+}
+
+const ref: number[] = [], def: Awaited<ReturnType<typeof agentRun>>[] = [], tuned: typeof def = [];
+for (let r = 0; r < RUNS; r++) {
+  ref.push(await reference(NODES));
+  def.push(await agentRun([...AGENT_DENO_FLAGS], r === 0));
+  tuned.push(await agentRun([...AGENT_DENO_FLAGS, ...TUNED], r === 0));
+}
+const f = (x: number) => x.toFixed(1);
+const lat = [...def, ...tuned].flatMap((x) => x.lat);
+console.log(`Agent level, ${NODES} nodes (3·${NODES} vxlan entries), ${RUNS} runs (medians):\n`);
+console.log("| measure | agent (default V8) | agent (tuned V8) | reference |");
+console.log("| --- | --- | --- | --- |");
+console.log(
+  `| spawn → all entries programmed (ms) | ${f(median(def.map((x) => x.startMs)))} | ` +
+    `${f(median(tuned.map((x) => x.startMs)))} | ${
+      f(median(ref))
+    } (\`ip -batch\` + \`bridge -batch\`) |`,
+);
+console.log(
+  `| RSS / peak RSS (MiB) | ${f(median(def.map((x) => x.rss)))} / ${
+    f(median(def.map((x) => x.hwm)))
+  } | ` +
+    `${f(median(tuned.map((x) => x.rss)))} / ${f(median(tuned.map((x) => x.hwm)))} | — |`,
+);
+console.log(
+  `\nNew node → route in the kernel (${lat.length} events, both variants): ` +
+    `p50 ${f(median(lat))} ms, p99 ${f(pct(lat, 99))} ms.`,
+);
