@@ -53,23 +53,45 @@ export function isOwnNetns(path: string): boolean {
   }
 }
 
-/** The process's IO for a CNI call. */
+/**
+ * A tracer printing `flannel-cni-trace <label> <ms since the epoch>` lines, first an `origin`
+ * line with the runtime's time origin, so a caller that noted when it spawned us can split
+ * the call into process start, module load and each phase (scripts/bench/cni.ts).
+ */
+export function lineTracer(
+  write: (text: string) => void,
+  clock: { timeOrigin: number; now(): number } = performance,
+): (label: string) => void {
+  const line = (label: string, ms: number) =>
+    write(`flannel-cni-trace ${label} ${ms.toFixed(3)}\n`);
+  line("origin", clock.timeOrigin);
+  return (label) => line(label, clock.timeOrigin + clock.now());
+}
+
+/** The process's IO for a CNI call (traced to stderr when `FLANNEL_CNI_TRACE` is set). */
 export function processIO(): CniIO {
+  const env = Deno.env.toObject();
+  const writeStderr = writeAll(Deno.stderr);
   return {
-    env: Deno.env.toObject(),
+    env,
     readStdin: () => Promise.resolve().then(() => readAll(Deno.stdin)),
     writeStdout: writeAll(Deno.stdout),
-    writeStderr: writeAll(Deno.stderr),
+    writeStderr,
     isOwnNetns,
+    ...(env.FLANNEL_CNI_TRACE ? { trace: lineTracer((t) => void writeStderr(t)) } : {}),
   };
 }
 
 /** Runs one CNI call of the flannel plugin; returns the exit status. */
 export async function runCniMode(io: CniIO = processIO()): Promise<number> {
+  io.trace?.("start");
   const runner = new DelegateRunner(async (type) => {
     if (type !== "bridge") return null;
-    const { bridgeDelegate } = await import("./bridge/mod.ts");
-    return bridgeDelegate();
+    io.trace?.("delegate");
+    const { bridgeDelegate, realWorld } = await import("./bridge/mod.ts");
+    return bridgeDelegate(io.trace ? { ...realWorld(), trace: io.trace } : realWorld());
   }, io);
-  return await runCni(flannelPlugin(aboutText(), runner), io);
+  const code = await runCni(flannelPlugin(aboutText(), runner), io);
+  io.trace?.("end");
+  return code;
 }

@@ -29,6 +29,8 @@ export interface CniIO {
   writeStderr(text: string): Promise<void>;
   /** True when `path` is the caller's own network namespace; absent = never checked. */
   isOwnNetns?(path: string): boolean;
+  /** Marks a phase of the call (profiling, `FLANNEL_CNI_TRACE`); absent = not traced. */
+  trace?(label: string): void;
 }
 
 /** Everything a handler gets: the CNI_* values, raw and parsed stdin, negotiated version. */

@@ -135,21 +135,29 @@ export async function bridgeAdd(
   w: BridgeWorld,
 ): Promise<CniResult> {
   if (ipam === null) throw new Error("The in-process bridge needs an IPAM section");
+  const mark = (label: string) => w.trace?.(label);
   const ns = new HostNs(w.hostNetns);
   using host = ns.open();
+  mark("host-netlink");
   const br = ensureBridge(ns, host, c.bridge, c.mtu, c.promiscMode);
+  mark("bridge");
   using pod = openNetnsRtnl(a.netns);
+  mark("pod-netlink");
   const veth = setupVeth(ns, host, pod, c, a, br, w);
+  mark("veth");
   const fromIpam = await ipam.add();
+  mark("ipam");
   try {
     if (fromIpam.ips.length === 0) throw new Error("IPAM plugin returned missing IP config");
     const { result, bridgeAddrs } = planGateways(fromIpam, c);
     await configurePod(pod, a, veth.cont.index, result);
+    mark("pod-config");
     for (const fam of [4, 6] as const) {
       const mine = bridgeAddrs.filter((b) => b.ip.family === fam);
       for (const b of mine) ensureBridgeAddr(host, br, b.ip, b.prefixLen, c.forceAddress);
       if (mine.length > 0) ns.run(() => mustSetSysctl(forwardingKey(fam), "1"));
     }
+    mark("gateway");
     if (c.ipMasq) {
       const chain = await masqChainName(c.name, a.containerID);
       const comment = masqComment(c.name, a.containerID);
@@ -157,6 +165,7 @@ export async function bridgeAdd(
         const { ip, net } = parseCIDRWithHost(ipc.address);
         await setupMasq(w.iptables, ip, net.prefixLen, chain, comment);
       }
+      mark("masq");
     }
     const brNow = host.link.get(br.index);
     result.interfaces = [
@@ -165,6 +174,7 @@ export async function bridgeAdd(
       { name: a.ifName, ...(veth.cont.mac ? { mac: veth.cont.mac } : {}), sandbox: a.netns },
     ];
     if (Object.keys(c.dns).length > 0) result.dns = c.dns;
+    mark("result");
     return result;
   } catch (err) {
     await ipam.del().catch(() => {});

@@ -44,14 +44,17 @@ export async function bridgeDel(
   w: BridgeWorld,
 ): Promise<void> {
   let addrs = a.netns === "" ? [] : deletePodLink(a.netns, a.ifName);
+  w.trace?.("pod-link");
   if (c.ipMasq && addrs.length === 0 && ipam) {
     addrs = (await ipam.held()).map((ip) => ({ ip, prefixLen: ip.bits }));
   }
   if (ipam) await ipam.del();
+  w.trace?.("ipam");
   if (!c.ipMasq) return;
   const chain = await masqChainName(c.name, a.containerID);
   const comment = masqComment(c.name, a.containerID);
   for (const { ip, prefixLen } of addrs) {
     await teardownMasq(w.iptables, ip, prefixLen, chain, comment);
   }
+  w.trace?.("masq");
 }

@@ -20,6 +20,8 @@ export interface BridgeWorld {
   writeStderr(text: string): Promise<void>;
   /** The host namespace by path; null = the one this process runs in (always, in a CNI call). */
   hostNetns: string | null;
+  /** Marks the end of a phase (profiling); absent = not traced. */
+  trace?(label: string): void;
 }
 
 /** 8 random lowercase hex digits. */
@@ -30,10 +32,13 @@ export function randomHex8(): string {
 
 const stderr = (text: string) => Deno.stderr.write(new TextEncoder().encode(text)).then(() => {});
 
-/** The in-process bridge with the real world. */
-export function bridgeDelegate(
-  w: BridgeWorld = { iptables: runIptables, randomHex8, writeStderr: stderr, hostNetns: null },
-): InProcessDelegate {
+/** The real world of a CNI call: iptables, random names, stderr, our own netns as host. */
+export function realWorld(): BridgeWorld {
+  return { iptables: runIptables, randomHex8, writeStderr: stderr, hostNetns: null };
+}
+
+/** The in-process bridge (in the real world unless told otherwise). */
+export function bridgeDelegate(w: BridgeWorld = realWorld()): InProcessDelegate {
   const setup = (conf: Record<string, unknown>, a: DelegateArgs) => {
     const c = parseBridgeConf(conf, a.args);
     const ipam: Ipam | null = c.ipamType ? ipamFor(c.ipamType, conf, a, w.writeStderr) : null;

@@ -11,7 +11,18 @@ Deno.test({
   ignore,
   fn: () =>
     withBridgeCase(async ({ host, pod, a, c, ipam, w }) => {
-      const r = await bridgeAdd(c, a, ipam, w);
+      const phases: string[] = [];
+      const r = await bridgeAdd(c, a, ipam, { ...w, trace: (p) => phases.push(p) });
+      assertEquals(phases, [
+        "host-netlink",
+        "bridge",
+        "pod-netlink",
+        "veth",
+        "ipam",
+        "pod-config",
+        "gateway",
+        "result",
+      ]);
       assertEquals(r.interfaces.map((i) => i.name), ["cni0", "vetha0000000", "eth0"]);
       assertEquals(r.interfaces[2]!.sandbox, pod.path);
       assertEquals(r.ips, [{ address: "10.244.1.2/24", gateway: "10.244.1.1", interface: 2 }]);

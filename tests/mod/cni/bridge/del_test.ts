@@ -18,7 +18,9 @@ Deno.test({
           l.includes("CNI-")
         );
       assertEquals((await rules()).length, 4);
-      await bridgeDel(c, a, ipam, w);
+      const phases: string[] = [];
+      await bridgeDel(c, a, ipam, { ...w, trace: (p) => phases.push(p) });
+      assertEquals(phases, ["pod-link", "ipam", "masq"]);
       await bridgeDel(c, a, ipam, w);
       assertEquals((await host.ipJson("link", "show", "type", "veth")).length, 0);
       assertEquals((await host.ipJson("link", "show", "cni0")).length, 1, "the bridge stays");
