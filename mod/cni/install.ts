@@ -62,10 +62,17 @@ export function pluginSource(o: Origin): PluginSource {
 
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
+/**
+ * V8 compiles every function up front, so the code cache Deno stores after the first call
+ * holds all of the plugin's bytecode and later calls compile nothing. Lazily compiled (the
+ * default), each cold call compiled the functions it ran: ≈ 10 ms per ADD (BENCHMARKS.md).
+ */
+const EAGER = "--v8-flags=--no-lazy";
+
 /** A shell launcher running the CNI entry from source (the fallback without a bundle). */
 export function sourceLauncher(deno: string, entry: string): string {
   return `#!/bin/sh\n# flannel CNI plugin: runs ${entry} (installed by install-cni).\n` +
-    `exec ${q(deno)} run -A --cached-only --no-prompt ${q(entry)} "$@"\n`;
+    `exec ${q(deno)} run -A --cached-only --no-prompt ${EAGER} ${q(entry)} "$@"\n`;
 }
 
 /**
@@ -75,7 +82,7 @@ export function sourceLauncher(deno: string, entry: string): string {
 export function bundledPlugin(deno: string, bundle: string): string {
   return `#!/bin/sh\n":" //; exec ${
     q(deno)
-  } run -A --no-config --no-lock --cached-only --ext=js "$0" "$@"\n` +
+  } run -A --no-config --no-lock --cached-only ${EAGER} --ext=js "$0" "$@"\n` +
     `// flannel CNI plugin, bundled by install-cni (mod/cni/entry.ts).\n${bundle}`;
 }
 

@@ -1,10 +1,21 @@
 /** CHECK, GC, two interfaces, masquerade and the installed plugin, in namespaces. */
+import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
 import { isRoot, NOT_ROOT, run } from "../../harness/netns.ts";
 import { exists, runIn, SUBNET_ENV_V4, withNode } from "./helpers.ts";
 
 const ignore = !isRoot;
 if (ignore) console.warn(`CNI lifecycle tests ignored: ${NOT_ROOT}`);
+
+/** True when Deno's code cache in `denoDir` (its Deno 2.9 sqlite layout) holds `specifier`. */
+function codeCached(denoDir: string, specifier: string): boolean {
+  const db = new DatabaseSync(`${denoDir}/v8_code_cache_v2`, { readOnly: true });
+  try {
+    return db.prepare("SELECT 1 FROM codecache WHERE specifier = ?").get(specifier) !== undefined;
+  } finally {
+    db.close();
+  }
+}
 
 Deno.test({
   name: "CHECK verifies interface, addresses and routes against prevResult",
@@ -134,18 +145,21 @@ Deno.test({
       assertEquals(JSON.parse(await Deno.readTextFile(dest)).plugins[0].type, "flannel");
       assertEquals((await Deno.stat(`${bin}/flannel`)).mode! & 0o777, 0o755);
       const a = { pod: await node.pod(), id: "inst" };
+      // A DENO_DIR of its own: the first call must leave the plugin's code cache there.
+      const denoDir = { DENO_DIR: `${node.dir}/deno_dir` };
       const add = await runIn(
         node.host,
         [`${bin}/flannel`],
-        node.env("ADD", a),
+        node.env("ADD", a, denoDir),
         JSON.stringify(node.conf()),
       );
       assertEquals(add.code, 0, add.stdout + add.stderr);
       assertEquals(add.json().ips[0].address, "10.244.1.2/24");
+      assertEquals(codeCached(`${node.dir}/deno_dir`, `file://${bin}/flannel`), true);
       const del = await runIn(
         node.host,
         [`${bin}/flannel`],
-        node.env("DEL", a),
+        node.env("DEL", a, denoDir),
         JSON.stringify(node.conf()),
       );
       assertEquals(del.code, 0, del.stdout);
