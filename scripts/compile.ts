@@ -10,11 +10,15 @@
  * `$FLANNEL_LAUNCHER_DIR/<payload hash>` (default `/var/cache/flanneld` for root, else
  * `$XDG_CACHE_HOME/flanneld` or `~/.cache/flanneld`) through a temp dir and one `mv`, so
  * concurrent first runs (several CNI calls at once) are safe; later runs exec
- * `deno run -A --cached-only` at once, so nothing ever asks a registry.
+ * `deno run -A --cached-only` at once, so nothing ever asks a registry. In CNI mode (called as
+ * `flannel`, or with `CNI_COMMAND` set: main.ts's own rule) the stub runs the CNI face
+ * bundled into one file (`app/cni.js`, as install-cni bundles it) instead of main.ts, whose
+ * whole module graph Deno would load first (≈ 7 ms per call, BENCHMARKS.md `## CNI`).
  *
  * Usage: `deno task compile [--output PATH] [--launcher]` (`--launcher` skips `deno compile`).
  */
 import { parseArgs } from "node:util";
+import { BUNDLE_RUN_FLAGS, bundleEntry, CNI_ENTRY } from "../mod/cni/install.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** What the program needs at run time, relative to the repository root. */
@@ -30,9 +34,15 @@ const APP_ENTRIES = [
 /** Reproducible archives: same inputs, same bytes, same hash, same cache directory. */
 const TAR_FLAGS = ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner"];
 
+/** Where the bundled CNI face goes in the payload (under `app/`). */
+const CNI_BUNDLE = "cni.js";
+/** The CNI entry run from source when no bundle could be made (under `app/`). */
+const CNI_SOURCE = "mod/cni/entry.ts";
+
 /**
- * The launcher stub. `@HASH@` names the cache directory, `@SKIP@` is the first payload line.
- * The stub never reads stdin (the CNI config arrives there) and execs deno with our argv.
+ * The launcher stub. `@HASH@` names the cache directory, `@SKIP@` is the first payload line,
+ * `@CNI@` the CNI face to run (under `app/`) and `@CNIFLAGS@` its `deno run` flags. The stub
+ * never reads stdin (the CNI config arrives there) and execs deno with our argv.
  */
 const STUB = `#!/bin/sh
 # flanneld self-extracting launcher, built by \`deno task compile\` (scripts/compile.ts).
@@ -56,15 +66,24 @@ if [ ! -f "$dir/.complete" ]; then
   [ -f "$dir/.complete" ] || { echo "flanneld: cannot unpack into \\"$dir\\"" >&2; exit 1; }
 fi
 export FLANNEL_ARGV0="$0" DENO_DIR="$dir/deno_dir" DENO_NO_UPDATE_CHECK=1
+name=\${0##*/}; name=\${name%.ts}; name=\${name%.js}
+if [ -n "\${CNI_COMMAND+set}" ] || [ "$name" = flannel ]; then
+  exec "$dir/deno" run @CNIFLAGS@ "$dir/app/@CNI@" "$@"
+fi
 exec "$dir/deno" run -A --cached-only --config "$dir/app/deno.json" "$dir/app/main.ts" "$@"
 exit 1
 `;
 
-/** The stub for a payload with sha256 `hash` (hex): the payload starts right after it. */
-export function renderStub(hash: string): string {
+/**
+ * The stub for a payload with sha256 `hash` (hex): the payload starts right after it. `cni`
+ * is the CNI face inside `app/`: the bundle (default) or the source entry.
+ */
+export function renderStub(hash: string, cni: string = CNI_BUNDLE): string {
   if (!/^[0-9a-f]{16,64}$/.test(hash)) throw new Error(`Invalid payload hash "${hash}"`);
+  if (cni !== CNI_BUNDLE && cni !== CNI_SOURCE) throw new Error(`Invalid CNI entry "${cni}"`);
   const skip = STUB.split("\n").length; // the stub ends with "\n": payload is the next line
-  return STUB.replace("@HASH@", hash.slice(0, 32)).replace("@SKIP@", String(skip));
+  return STUB.replace("@HASH@", hash.slice(0, 32)).replace("@SKIP@", String(skip))
+    .replace("@CNI@", cni).replace("@CNIFLAGS@", BUNDLE_RUN_FLAGS.join(" "));
 }
 
 async function run(cmd: string, args: string[], opts: { cwd?: string; signal?: AbortSignal } = {}) {
@@ -109,8 +128,34 @@ function errorLine(text: string): string {
   return lines.find((l) => l.startsWith("error:")) ?? lines[0] ?? "no output";
 }
 
-/** Writes the tar.gz payload into `work` and returns its path. */
-async function buildPayload(work: string): Promise<string> {
+/**
+ * Adds the bundled CNI face to the tar at `tarPath` as `app/cni.js`; returns which CNI entry
+ * the stub runs (the source entry when `deno bundle` is not possible here).
+ */
+async function addCniBundle(work: string, tarPath: string, log: (m: string) => void) {
+  const bundle = await bundleEntry(Deno.execPath(), CNI_ENTRY);
+  if (bundle === null) {
+    log(`cannot bundle the CNI face; CNI calls will run ${CNI_SOURCE} from source`);
+    return CNI_SOURCE;
+  }
+  await Deno.writeTextFile(`${work}/${CNI_BUNDLE}`, bundle);
+  await must("tar", [
+    "-rf",
+    tarPath,
+    ...TAR_FLAGS,
+    "-C",
+    work,
+    `--transform=s,^,app/,S`,
+    CNI_BUNDLE,
+  ]);
+  return CNI_BUNDLE;
+}
+
+/** Writes the tar.gz payload into `work`; returns its path and the CNI entry of the stub. */
+async function buildPayload(
+  work: string,
+  log: (m: string) => void,
+): Promise<{ payload: string; cni: string }> {
   const tarPath = `${work}/payload.tar`;
   const entries = [];
   for (const e of APP_ENTRIES) {
@@ -136,8 +181,9 @@ async function buildPayload(work: string): Promise<string> {
     deno.slice(0, slash),
     deno.slice(slash + 1),
   ]);
+  const cni = await addCniBundle(work, tarPath, log);
   await must("gzip", ["-n", "-6", tarPath]);
-  return `${tarPath}.gz`;
+  return { payload: `${tarPath}.gz`, cni };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -150,15 +196,18 @@ async function sha256Hex(path: string): Promise<string> {
 }
 
 /** Builds the launcher at `output` (written to a temp name, then renamed). */
-export async function buildLauncher(output: string): Promise<{ bytes: number; hash: string }> {
+export async function buildLauncher(
+  output: string,
+  log: (m: string) => void = () => {},
+): Promise<{ bytes: number; hash: string }> {
   const work = await Deno.makeTempDir({ prefix: "flanneld-compile-" });
   try {
-    const payload = await buildPayload(work);
+    const { payload, cni } = await buildPayload(work, log);
     const hash = await sha256Hex(payload);
     const tmp = `${output}.tmp-${Deno.pid}`;
     const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o755 });
     try {
-      await file.write(new TextEncoder().encode(renderStub(hash)));
+      await file.write(new TextEncoder().encode(renderStub(hash, cni)));
       await (await Deno.open(payload)).readable.pipeTo(file.writable, { preventClose: true });
     } finally {
       file.close();
@@ -184,7 +233,7 @@ async function main(argv: string[]): Promise<number> {
     log(`wrote ${output} (deno compile)`);
     return 0;
   }
-  const { bytes, hash } = await buildLauncher(output);
+  const { bytes, hash } = await buildLauncher(output, log);
   log(
     `wrote ${output} (self-extracting launcher, ${(bytes / 1e6).toFixed(1)} MB, ${
       hash.slice(0, 12)

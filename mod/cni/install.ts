@@ -69,6 +69,18 @@ const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
  */
 const EAGER = "--v8-flags=--no-lazy";
 
+/**
+ * `deno run` flags for the bundled CNI face (here and in the launcher of scripts/compile.ts):
+ * one self-contained file, so no config, lockfile or registry is consulted.
+ */
+export const BUNDLE_RUN_FLAGS: readonly string[] = [
+  "-A",
+  "--no-config",
+  "--no-lock",
+  "--cached-only",
+  EAGER,
+];
+
 /** A shell launcher running the CNI entry from source (the fallback without a bundle). */
 export function sourceLauncher(deno: string, entry: string): string {
   return `#!/bin/sh\n# flannel CNI plugin: runs ${entry} (installed by install-cni).\n` +
@@ -80,9 +92,9 @@ export function sourceLauncher(deno: string, entry: string): string {
  * shell runs it, JavaScript sees a string and a comment (and line 1 as a hashbang).
  */
 export function bundledPlugin(deno: string, bundle: string): string {
-  return `#!/bin/sh\n":" //; exec ${
-    q(deno)
-  } run -A --no-config --no-lock --cached-only ${EAGER} --ext=js "$0" "$@"\n` +
+  return `#!/bin/sh\n":" //; exec ${q(deno)} run ${
+    BUNDLE_RUN_FLAGS.join(" ")
+  } --ext=js "$0" "$@"\n` +
     `// flannel CNI plugin, bundled by install-cni (mod/cni/entry.ts).\n${bundle}`;
 }
 

@@ -3,7 +3,9 @@
  * `flanneld`, as `flannel` (CNI mode through a symlink), by several first runs at once, and
  * inside a network namespace that has no network at all.
  */
+import { DatabaseSync } from "node:sqlite";
 import { renderStub } from "../../scripts/compile.ts";
+import { BUNDLE_RUN_FLAGS } from "../../mod/cni/install.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../harness/assert.ts";
 import { exec, isRoot, NOT_ROOT, withNetns } from "../harness/netns.ts";
 
@@ -31,6 +33,55 @@ Deno.test("renderStub() points tail at the first payload line and parses as sh",
     threw = true;
   }
   assert(threw, "a hash that could inject shell is refused");
+});
+
+Deno.test("renderStub() runs the CNI face for `flannel` or CNI_COMMAND, main.ts otherwise", async () => {
+  const hash = "cd".repeat(32);
+  const dir = await Deno.makeTempDir();
+  try {
+    // An unpacked payload whose "deno" prints the arguments it was given, one per line.
+    const app = `${dir}/cache/${hash.slice(0, 32)}`;
+    await Deno.mkdir(app, { recursive: true });
+    await Deno.writeTextFile(`${app}/.complete`, "");
+    await Deno.writeTextFile(`${app}/deno`, '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n', {
+      mode: 0o755,
+    });
+    const ran = async (stub: string, as: string, env: Record<string, string> = {}) => {
+      await Deno.writeTextFile(`${dir}/flanneld`, stub, { mode: 0o755 });
+      if (as !== "flanneld") {
+        await Deno.remove(`${dir}/${as}`).catch(() => {});
+        await Deno.symlink("flanneld", `${dir}/${as}`);
+      }
+      const r = await runIt(`${dir}/${as}`, ["x"], {
+        FLANNEL_LAUNCHER_DIR: `${dir}/cache`,
+        ...env,
+      });
+      assertEquals(r.code, 0, r.stderr);
+      return r.stdout.split("\n").filter((l) => l.startsWith(app)).map((l) => l.slice(app.length));
+    };
+    const stub = renderStub(hash);
+    assertEquals(await ran(stub, "flanneld"), ["/app/deno.json", "/app/main.ts"]);
+    assertEquals(await ran(stub, "flannel"), ["/app/cni.js"]);
+    assertEquals(await ran(stub, "flannel.js"), ["/app/cni.js"]);
+    assertEquals(await ran(stub, "flanneld", { CNI_COMMAND: "ADD" }), ["/app/cni.js"]);
+    assertEquals(await ran(stub, "flanneld", { CNI_COMMAND: "" }), ["/app/cni.js"], "set = CNI");
+    assertEquals(await ran(renderStub(hash, "mod/cni/entry.ts"), "flannel"), [
+      "/app/mod/cni/entry.ts",
+    ]);
+    const all = (await runIt(`${dir}/flannel`, ["x"], { FLANNEL_LAUNCHER_DIR: `${dir}/cache` }))
+      .stdout.trim().split("\n");
+    assertEquals(all.slice(0, -2), ["run", ...BUNDLE_RUN_FLAGS], "the installed bundle's flags");
+    assertEquals(all.at(-1), "x", "argv is passed on");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  let threw = false;
+  try {
+    renderStub(hash, "x; rm -rf /");
+  } catch {
+    threw = true;
+  }
+  assert(threw, "only the two known CNI entries are accepted");
 });
 
 interface Run {
@@ -73,12 +124,17 @@ Deno.test("deno task compile builds one file that runs every face, concurrently 
     await t.step("CNI mode through a `flannel` symlink", async () => {
       await Deno.symlink("flanneld", `${dir}/flannel`);
       const r = await runIt(`${dir}/flannel`, [], { ...env("c1"), CNI_COMMAND: "VERSION" });
-      if (r.code === 0) {
-        const v = JSON.parse(r.stdout);
-        assert(Array.isArray(v.supportedVersions) && typeof v.cniVersion === "string", r.stdout);
-      } else {
-        // Until CNI mode lands the dispatch is what we can check: the CNI face answered.
-        assertStringIncludes(r.stderr, "CNI");
+      assertEquals(r.code, 0, r.stderr);
+      const v = JSON.parse(r.stdout);
+      assert(Array.isArray(v.supportedVersions) && typeof v.cniVersion === "string", r.stdout);
+      const about = await runIt(`${dir}/flannel`, [], env("c1"));
+      assertStringIncludes(about.stderr, "CNI Plugin flannel version");
+      if (launcher) {
+        // The bundled CNI face ran (not main.ts) and left its code cache for the next call.
+        const [hash] = [...Deno.readDirSync(`${dir}/c1`)].map((e) => e.name);
+        const cached = codeCacheSpecifiers(`${dir}/c1/${hash}/deno_dir`);
+        assert(cached.includes(`file://${dir}/c1/${hash}/app/cni.js`), cached.join("\n"));
+        assert(!cached.some((s) => s.endsWith("/app/main.ts")), "main.ts never ran");
       }
       const agent = await runIt(out, ["--version"], env("c1"));
       assertEquals([agent.code, agent.stdout], [0, ""], "agent face: --version goes to stderr");
@@ -131,6 +187,8 @@ async function offlineChecks(out: string, cache: string): Promise<void> {
     assertEquals(first.code, 0, first.stderr);
     const agent = await inNs([out, "--version"]);
     assertEquals(agent.code, 0, agent.stderr);
+    const cni = await inNs([out], { CNI_COMMAND: "VERSION" });
+    assertEquals([cni.code, JSON.parse(cni.stdout).cniVersion], [0, "1.1.0"], cni.stderr);
     // The packaged deno + node_modules load the heavy npm clients with no registry in reach.
     const [hash] = [...Deno.readDirSync(cache)].map((e) => e.name);
     const app = `${cache}/${hash}/app`;
@@ -143,6 +201,16 @@ async function offlineChecks(out: string, cache: string): Promise<void> {
     assertEquals([npm.code, npm.stdout], [0, "loaded\n"], npm.stderr);
     assert(!npm.stderr.includes("Download"), npm.stderr);
   }, "fwo");
+}
+
+/** The specifiers in the V8 code cache of a DENO_DIR (Deno 2.9's sqlite layout). */
+function codeCacheSpecifiers(denoDir: string): string[] {
+  const db = new DatabaseSync(`${denoDir}/v8_code_cache_v2`, { readOnly: true });
+  try {
+    return db.prepare("SELECT specifier FROM codecache").all().map((r) => String(r.specifier));
+  } finally {
+    db.close();
+  }
 }
 
 function kv(env: Record<string, string>): string[] {
