@@ -15,8 +15,15 @@ import { globalAddrs, isGone, NetnsGoneError, openNetnsRtnl } from "./kernel.ts"
 import { masqChainName, masqComment, teardownMasq } from "./masq.ts";
 import type { BridgeWorld } from "./mod.ts";
 
-/** Deletes `ifName` in the pod netns; returns its global addresses (none when gone). */
-function deletePodLink(netns: string, ifName: string): { ip: IPAddr; prefixLen: number }[] {
+/**
+ * Deletes `ifName` in the pod netns; returns its global addresses when `addrs` (the
+ * masquerade teardown needs them; otherwise their dump is skipped), none when gone.
+ */
+function deletePodLink(
+  netns: string,
+  ifName: string,
+  addrs: boolean,
+): { ip: IPAddr; prefixLen: number }[] {
   let pod;
   try {
     pod = openNetnsRtnl(netns);
@@ -25,15 +32,22 @@ function deletePodLink(netns: string, ifName: string): { ip: IPAddr; prefixLen: 
     throw err;
   }
   using _ = pod;
+  const del = (r: number | string) => {
+    try {
+      pod.link.del(r);
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  };
+  if (!addrs) {
+    del(ifName); // by name: one round trip; a missing link answers ENODEV
+    return [];
+  }
   const link = pod.link.find(ifName);
   if (link === null) return [];
-  const addrs = globalAddrs(pod, link.index);
-  try {
-    pod.link.del(link.index);
-  } catch (err) {
-    if (!isGone(err)) throw err;
-  }
-  return addrs;
+  const held = globalAddrs(pod, link.index);
+  del(link.index);
+  return held;
 }
 
 /** Runs DEL. */
@@ -43,7 +57,7 @@ export async function bridgeDel(
   ipam: Ipam | null,
   w: BridgeWorld,
 ): Promise<void> {
-  let addrs = a.netns === "" ? [] : deletePodLink(a.netns, a.ifName);
+  let addrs = a.netns === "" ? [] : deletePodLink(a.netns, a.ifName, c.ipMasq);
   w.trace?.("pod-link");
   if (c.ipMasq && addrs.length === 0 && ipam) {
     addrs = (await ipam.held()).map((ip) => ({ ip, prefixLen: ip.bits }));
