@@ -4,15 +4,21 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./harness/assert.ts";
 import { VERSION } from "../mod/version.ts";
+import { isRoot, withNetns } from "./harness/netns.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
-async function runMain(args: string[], env: Record<string, string> = {}) {
+function keptEnv(): Record<string, string> {
   const keep: Record<string, string> = {};
   for (const k of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
     const v = Deno.env.get(k);
     if (v !== undefined) keep[k] = v;
   }
+  return keep;
+}
+
+async function runMain(args: string[], env: Record<string, string> = {}) {
+  const keep = keptEnv();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", MAIN, ...args],
     clearEnv: true,
@@ -60,12 +66,63 @@ Deno.test("main.ts refuses a bad FLANNELD_* value with exit 2", async () => {
   );
 });
 
-Deno.test("main.ts with good flags logs the redacted config and says the agent is missing", async () => {
-  const r = await runMain(["-v", "1", "--iface", "eth1"], { FLANNELD_ETCD_PASSWORD: "hunter2" });
-  assertEquals(r.code, 1);
-  assertStringIncludes(r.stderr, "CLI flags config: {");
-  assertStringIncludes(r.stderr, "etcdPassword:******** ");
-  assertStringIncludes(r.stderr, "iface:[eth1]");
-  assertStringIncludes(r.stderr, "the agent is not implemented yet");
-  assert(!r.stderr.includes("hunter2"));
+Deno.test({
+  name: "main.ts with good flags starts the agent, logs the redacted config, exits 0 on SIGTERM",
+  ignore: !isRoot,
+  fn: () =>
+    withNetns(1, async (ns) => {
+      // In a throwaway namespace: the agent keeps retrying an unreachable etcd for its config.
+      const child = new Deno.Command("ip", {
+        args: [
+          "netns",
+          "exec",
+          ns.name,
+          Deno.execPath(),
+          "run",
+          "-A",
+          "--quiet",
+          "--cached-only",
+          MAIN,
+          "-v",
+          "1",
+          "--iface",
+          "eth1",
+          "--etcd-endpoints",
+          "http://127.0.0.1:9",
+        ],
+        clearEnv: true,
+        env: { ...keptEnv(), NO_COLOR: "1", FLANNELD_ETCD_PASSWORD: "hunter2" },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const log = collect(child.stderr);
+      await log.waitFor("Couldn't fetch network config", 20_000);
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await child.stdout.cancel();
+      const text = await log.done;
+      assertEquals(status.code, 0, text);
+      assertStringIncludes(text, "CLI flags config: {");
+      assertStringIncludes(text, "etcdPassword:******** ");
+      assertStringIncludes(text, "iface:[eth1]");
+      assert(!text.includes("hunter2"));
+    }),
 });
+
+/** Accumulates a child's output; `waitFor` resolves once `needle` appeared (bounded). */
+function collect(stream: ReadableStream<Uint8Array>) {
+  let text = "";
+  const dec = new TextDecoder();
+  const done = (async () => {
+    for await (const chunk of stream) text += dec.decode(chunk, { stream: true });
+    return text;
+  })();
+  async function waitFor(needle: string, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!text.includes(needle)) {
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for "${needle}":\n${text}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { done, waitFor };
+}
