@@ -49,8 +49,9 @@ const STUB = `#!/bin/sh
 # Unpacks the appended tar.gz once into $FLANNEL_LAUNCHER_DIR/<hash>, then runs it offline.
 set -eu
 hash=@HASH@
+# Root's cache once it exists is found without forking \`id\` (≈ 1 ms on every CNI call).
 if [ -n "\${FLANNEL_LAUNCHER_DIR:-}" ]; then base=$FLANNEL_LAUNCHER_DIR
-elif [ "$(id -u)" = 0 ]; then base=/var/cache/flanneld
+elif [ -O /var/cache/flanneld ] || [ "$(id -u)" = 0 ]; then base=/var/cache/flanneld
 else base=\${XDG_CACHE_HOME:-\${HOME:-/tmp}/.cache}/flanneld
 fi
 dir=$base/$hash
