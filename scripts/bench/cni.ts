@@ -1,7 +1,8 @@
 /**
  * CNI benchmark: what one pod's network set-up and tear-down cost, process start included.
  *
- *   deno run -A scripts/bench/cni.ts [--pods 24] [--extra 8] [--versions 15] [--json]
+ *   deno run -A scripts/bench/cni.ts [--pods 24] [--extra 8] [--versions 15] [--runs 1]
+ *                                    [--launcher]
  *
  * One host namespace (where a runtime would call the plugin) and one namespace per pod. The
  * calls are made from a helper process running inside the host namespace (so no
@@ -12,24 +13,34 @@
  * - reference: `/usr/lib/cni/bridge` (which execs `/usr/lib/cni/host-local`) with exactly the
  *   delegate config flannel renders for that stock config — the Go chain minus the flannel
  *   binary itself, which is not installed here (so the reference is favoured by one process);
- * - for information, ours from source: `deno run entry.ts` (CNI-only graph) and `deno run
- *   main.ts` (the full program's graph, as a launcher of main.ts would run it).
- * ADDs alternate between the variants pod by pod (the order rotating each round), then the
- * DELs likewise; both share one bridge and one host-local store, as on a node switched from
- * one plugin to the other. Also: `CNI_COMMAND=VERSION` start-up of each form. Medians (and
- * p10/p90) are reported. Needs root; every namespace is deleted afterwards.
+ * - for information: the same bundle with `FLANNEL_CNI_TRACE=1` (its phases are tabulated:
+ *   where an ADD and a DEL spend their time), `deno run entry.ts` as the source-tree launcher
+ *   runs it, and with `--launcher` the self-extracting launcher of `deno task compile` called
+ *   as `flannel`.
+ * Before timing, each of our forms answers two VERSION calls: the first stores its V8 code
+ * cache, as the first pod on a node does. ADDs alternate between the variants pod by pod (the
+ * order rotating each round), then the DELs likewise; all share one bridge and one host-local
+ * store, as on a node switched from one plugin to the other. Also: `CNI_COMMAND=VERSION`
+ * start-up of each form and of an empty script. Medians (and p10/p90); with `--runs N` the
+ * whole set N times and the median of the runs. Needs root; every namespace is deleted.
  */
 import { parseArgs } from "node:util";
 import { parseFlannelConf } from "../../mod/cni/flannel/conf.ts";
 import { buildDelegate, serializeDelegate } from "../../mod/cni/flannel/delegate.ts";
 import { parseSubnetEnv } from "../../mod/cni/flannel/subnet_env.ts";
-import { bundledPlugin, bundleEntry, CNI_ENTRY } from "../../mod/cni/install.ts";
+import { bundledPlugin, bundleEntry, CNI_ENTRY, sourceLauncher } from "../../mod/cni/install.ts";
 import { createNetns, isRoot, type Netns } from "../../tests/harness/netns.ts";
+import { phaseTable, type Timed } from "./cni_phases.ts";
+import { buildLauncher } from "../compile.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const DENO = Deno.execPath();
 const SUBNET_ENV =
   "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n";
+const WARM_UP = "warm-up";
+const REF = "reference bridge+host-local";
+const OURS = "ours (installed bundle)";
+const TRACED = "ours, traced";
 
 interface Call {
   variant: string;
@@ -37,37 +48,35 @@ interface Call {
   env: Record<string, string>;
   stdin: string;
 }
-interface Timed {
-  variant: string;
-  ms: number;
-  code: number;
-  out: string;
-}
 
 /** Inside the host namespace: runs the calls in order, prints their timings as JSON. */
 async function inner(planFile: string): Promise<void> {
   const calls: Call[] = JSON.parse(await Deno.readTextFile(planFile));
   const out: Timed[] = [];
+  const dec = new TextDecoder();
   for (const c of calls) {
-    const t0 = performance.now();
+    const t0 = performance.timeOrigin + performance.now();
     const child = new Deno.Command(c.argv[0]!, {
       args: c.argv.slice(1),
       env: c.env,
       stdin: "piped",
       stdout: "piped",
-      stderr: "null",
+      stderr: "piped",
     }).spawn();
     const w = child.stdin.getWriter();
     // VERSION does not read stdin: a closed pipe there is fine.
     await w.write(new TextEncoder().encode(c.stdin)).catch(() => {});
     await w.close().catch(() => {});
     const r = await child.output();
-    const ms = performance.now() - t0;
+    const ms = performance.timeOrigin + performance.now() - t0;
+    const marks = [...dec.decode(r.stderr).matchAll(/^flannel-cni-trace (\S+) ([\d.]+)$/gm)]
+      .map((m): [string, number] => [m[1]!, Number(m[2]) - t0]);
     out.push({
       variant: c.variant,
       ms,
       code: r.code,
-      out: r.code ? new TextDecoder().decode(r.stdout) : "",
+      out: r.code ? dec.decode(r.stdout) : "",
+      marks,
     });
   }
   console.log(JSON.stringify(out));
@@ -84,6 +93,7 @@ interface Variant {
   argv: string[];
   conf: string;
   pods: number;
+  env?: Record<string, string>;
 }
 
 function calls(cmd: string, vs: Variant[], pods: Map<string, Netns[]>): Call[] {
@@ -105,6 +115,7 @@ function calls(cmd: string, vs: Variant[], pods: Map<string, Netns[]>): Call[] {
           CNI_NETNS: pod.path,
           CNI_IFNAME: "eth0",
           CNI_PATH: "/usr/lib/cni",
+          ...v.env,
         },
       });
     }
@@ -134,26 +145,129 @@ async function runInHost(host: Netns, dir: string, plan: Call[]): Promise<Timed[
   const timed: Timed[] = JSON.parse(new TextDecoder().decode(r.stdout));
   const bad = timed.find((t) => t.code !== 0);
   if (bad) throw new Error(`${bad.variant} failed: ${bad.out}`);
-  return timed;
+  return timed.filter((t) => t.variant !== WARM_UP);
 }
 
-function table(title: string, timed: Timed[], base: string): string[] {
+/** One table: per variant n, median, p10, p90 and the ratio of medians to the reference. */
+function table(title: string, timed: Timed[]): { lines: string[]; medians: Map<string, number> } {
   const names = [...new Set(timed.map((t) => t.variant))];
-  const ref = stats(timed.filter((t) => t.variant === base).map((t) => t.ms)).median;
+  const medians = new Map(names.map((n) => {
+    return [n, stats(timed.filter((t) => t.variant === n).map((t) => t.ms)).median];
+  }));
   const lines = [
-    `| ${title} | n | median | p10 | p90 | ratio to ${base} |`,
+    `| ${title} | n | median | p10 | p90 | ratio to ${REF} |`,
     "| --- | --- | --- | --- | --- | --- |",
   ];
   for (const n of names) {
     const s = stats(timed.filter((t) => t.variant === n).map((t) => t.ms));
     const f = (x: number) => `${x.toFixed(1)} ms`;
-    lines.push(
-      `| ${n} | ${s.n} | ${f(s.median)} | ${f(s.p10)} | ${f(s.p90)} | ${
-        (s.median / ref).toFixed(2)
-      } |`,
-    );
+    const ratio = (s.median / medians.get(REF)!).toFixed(2);
+    lines.push(`| ${n} | ${s.n} | ${f(s.median)} | ${f(s.p10)} | ${f(s.p90)} | ${ratio} |`);
   }
-  return lines;
+  return { lines, medians };
+}
+
+interface Setup {
+  dir: string;
+  vs: Variant[];
+  versionVs: Variant[];
+}
+
+/** Writes subnet.env, the installed bundle (and the launcher), and the variants to time. */
+async function setup(dir: string, pods: number, extra: number, launcher: boolean): Promise<Setup> {
+  await Deno.writeTextFile(`${dir}/subnet.env`, SUBNET_ENV);
+  const bundle = await bundleEntry(DENO, CNI_ENTRY);
+  if (bundle === null) throw new Error("deno bundle failed");
+  await Deno.writeTextFile(`${dir}/flannel`, bundledPlugin(DENO, bundle), { mode: 0o755 });
+  await Deno.writeTextFile(`${dir}/source-launcher`, sourceLauncher(DENO, CNI_ENTRY), {
+    mode: 0o755,
+  });
+  const flannelConf = {
+    cniVersion: "0.3.1",
+    name: "cbr0",
+    type: "flannel",
+    subnetFile: `${dir}/subnet.env`,
+    dataDir: `${dir}/flannel-state`,
+    delegate: { hairpinMode: true, isDefaultGateway: true },
+    ipam: { dataDir: `${dir}/ipam` },
+  };
+  const net = parseSubnetEnv(SUBNET_ENV, "subnet.env");
+  const delegate = serializeDelegate(buildDelegate(parseFlannelConf(flannelConf), net));
+  const conf = JSON.stringify(flannelConf);
+  const vs: Variant[] = [
+    { name: REF, argv: ["/usr/lib/cni/bridge"], conf: JSON.stringify(JSON.parse(delegate)), pods },
+    { name: OURS, argv: [`${dir}/flannel`], conf, pods },
+    { name: TRACED, argv: [`${dir}/flannel`], conf, pods: extra, env: { FLANNEL_CNI_TRACE: "1" } },
+    { name: "ours, deno run entry.ts", argv: [`${dir}/source-launcher`], conf, pods: extra },
+  ];
+  if (launcher) {
+    // Installed under its CNI name, as install-cni copies the launcher to /opt/cni/bin/flannel.
+    await Deno.mkdir(`${dir}/flannel-launcher`);
+    await buildLauncher(`${dir}/flannel-launcher/flannel`);
+    vs.push({
+      name: "ours, launcher as `flannel`",
+      argv: [`${dir}/flannel-launcher/flannel`],
+      conf,
+      pods: extra,
+      env: { FLANNEL_LAUNCHER_DIR: `${dir}/launcher-cache` },
+    });
+  }
+  await Deno.writeTextFile(`${dir}/empty.js`, "");
+  const versionVs: Variant[] = [
+    vs[0]!,
+    vs[1]!,
+    ...vs.slice(4),
+    {
+      name: "ours, deno run main.ts",
+      argv: [DENO, "run", "-A", "--cached-only", `${ROOT}main.ts`],
+      conf: "",
+      pods: 0,
+    },
+    {
+      name: "deno run (empty script)",
+      argv: [DENO, "run", "--no-config", `${dir}/empty.js`],
+      conf: "",
+      pods: 0,
+    },
+  ];
+  return { dir, vs, versionVs };
+}
+
+/** One full run: fresh namespaces, warm-up, ADDs, DELs, VERSIONs; returns its report. */
+async function oneRun(s: Setup, versions: number) {
+  const made: Netns[] = [];
+  try {
+    const host = await createNetns("bh");
+    made.push(host);
+    const podsOf = new Map<string, Netns[]>();
+    for (const v of s.vs) {
+      const list: Netns[] = [];
+      for (let i = 0; i < v.pods; i++) list.push(await createNetns("bp"));
+      made.push(...list);
+      podsOf.set(v.name, list);
+    }
+    const ours = s.vs.slice(1).filter((v, i, a) =>
+      a.findIndex((x) => x.argv[0] === v.argv[0]) === i
+    );
+    const warm = ours.flatMap((v) => [v, v]).map((v): Call => ({
+      variant: WARM_UP,
+      argv: v.argv,
+      stdin: "",
+      env: { CNI_COMMAND: "VERSION", PATH: "/usr/bin:/bin", ...v.env },
+    }));
+    const adds = await runInHost(host, s.dir, [...warm, ...calls("ADD", s.vs, podsOf)]);
+    const dels = await runInHost(host, s.dir, calls("DEL", s.vs, podsOf));
+    const vv = s.versionVs.map((v) => ({ ...v, pods: versions }));
+    const pods = made.slice(1, 1 + versions);
+    const vers = await runInHost(
+      host,
+      s.dir,
+      calls("VERSION", vv, new Map(vv.map((v) => [v.name, pods]))),
+    );
+    return { adds, dels, vers };
+  } finally {
+    for (const ns of made) await ns.delete();
+  }
 }
 
 async function main(): Promise<void> {
@@ -163,104 +277,39 @@ async function main(): Promise<void> {
       pods: { type: "string", default: "24" },
       extra: { type: "string", default: "8" },
       versions: { type: "string", default: "15" },
+      runs: { type: "string", default: "1" },
+      launcher: { type: "boolean", default: false },
       inner: { type: "string" },
     },
   });
   if (values.inner) return await inner(values.inner);
   if (!isRoot) throw new Error("The CNI benchmark needs root (network namespaces)");
   const dir = await Deno.makeTempDir({ prefix: "bench-cni-" });
-  const made: Netns[] = [];
   try {
-    await Deno.writeTextFile(`${dir}/subnet.env`, SUBNET_ENV);
-    const bundle = await bundleEntry(DENO, CNI_ENTRY);
-    if (bundle === null) throw new Error("deno bundle failed");
-    await Deno.writeTextFile(`${dir}/flannel`, bundledPlugin(DENO, bundle), { mode: 0o755 });
-    const flannelConf = {
-      cniVersion: "0.3.1",
-      name: "cbr0",
-      type: "flannel",
-      subnetFile: `${dir}/subnet.env`,
-      dataDir: `${dir}/flannel-state`,
-      delegate: { hairpinMode: true, isDefaultGateway: true },
-      ipam: { dataDir: `${dir}/ipam` },
-    };
-    const delegate = JSON.parse(
-      serializeDelegate(
-        buildDelegate(parseFlannelConf(flannelConf), parseSubnetEnv(SUBNET_ENV, "subnet.env")),
-      ),
-    );
-    const [pods, extra] = [Number(values.pods), Number(values.extra)];
-    const vs: Variant[] = [
-      {
-        name: "reference bridge+host-local",
-        argv: ["/usr/lib/cni/bridge"],
-        conf: JSON.stringify(delegate),
-        pods,
-      },
-      {
-        name: "ours (installed bundle)",
-        argv: [`${dir}/flannel`],
-        conf: JSON.stringify(flannelConf),
-        pods,
-      },
-      {
-        name: "ours, deno run entry.ts",
-        argv: [DENO, "run", "-A", "--cached-only", CNI_ENTRY],
-        conf: JSON.stringify(flannelConf),
-        pods: extra,
-      },
-      {
-        name: "ours, deno run main.ts",
-        argv: [DENO, "run", "-A", "--cached-only", `${ROOT}main.ts`],
-        conf: JSON.stringify(flannelConf),
-        pods: extra,
-      },
-    ];
-    const host = await createNetns("bh");
-    made.push(host);
-    const podsOf = new Map<string, Netns[]>();
-    for (const v of vs) {
-      const list: Netns[] = [];
-      for (let i = 0; i < v.pods; i++) list.push(await createNetns("bp"));
-      made.push(...list);
-      podsOf.set(v.name, list);
+    const s = await setup(dir, Number(values.pods), Number(values.extra), values.launcher);
+    const summary = new Map<string, number[]>();
+    for (let run = 1; run <= Number(values.runs); run++) {
+      const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+      const { adds, dels, vers } = await oneRun(s, Number(values.versions));
+      const out = [`## run ${run} (load average before: ${load})`, ""];
+      for (const [title, timed] of [["ADD", adds], ["DEL", dels], ["VERSION", vers]] as const) {
+        const t = table(title, timed);
+        out.push(...t.lines, "");
+        for (const [n, m] of t.medians) {
+          summary.set(`${title} ${n}`, [...(summary.get(`${title} ${n}`) ?? []), m]);
+        }
+      }
+      out.push(...phaseTable("ADD phases (traced)", adds.filter((t) => t.variant === TRACED)), "");
+      out.push(...phaseTable("DEL phases (traced)", dels.filter((t) => t.variant === TRACED)), "");
+      console.log(out.join("\n"));
     }
-    const adds = await runInHost(host, dir, calls("ADD", vs, podsOf));
-    const dels = await runInHost(host, dir, calls("DEL", vs, podsOf));
-    const vers = Number(values.versions);
-    const versionCalls = calls(
-      "VERSION",
-      [
-        { ...vs[0]!, pods: vers },
-        { ...vs[1]!, pods: vers },
-        { ...vs[3]!, pods: vers },
-        {
-          name: "deno run (empty script)",
-          argv: [DENO, "run", "--no-config", `${dir}/empty.js`],
-          conf: "",
-          pods: vers,
-        },
-      ],
-      new Map(
-        [vs[0]!, vs[1]!, vs[3]!, { name: "deno run (empty script)" }].map((
-          v,
-        ) => [v.name, made.slice(1, 1 + vers)]),
-      ),
-    );
-    await Deno.writeTextFile(`${dir}/empty.js`, "");
-    const versions = await runInHost(host, dir, versionCalls);
-    const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
-    console.log([
-      `load average before: ${load}; pods: ${pods} per variant (${extra} for the source forms)`,
-      "",
-      ...table("ADD", adds, vs[0]!.name),
-      "",
-      ...table("DEL", dels, vs[0]!.name),
-      "",
-      ...table("VERSION (start-up)", versions, vs[0]!.name),
-    ].join("\n"));
+    console.log("## median of the runs' medians\n");
+    for (const [k, ms] of summary) {
+      console.log(
+        `- ${k}: ${stats(ms).median.toFixed(1)} ms (${ms.map((m) => m.toFixed(1)).join(", ")})`,
+      );
+    }
   } finally {
-    for (const ns of made) await ns.delete();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
