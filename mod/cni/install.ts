@@ -81,10 +81,15 @@ export const BUNDLE_RUN_FLAGS: readonly string[] = [
   EAGER,
 ];
 
+/** Deno's daily release check stays off: a CNI call never reaches out on its own. */
+const NO_UPDATE_CHECK = "DENO_NO_UPDATE_CHECK=1";
+
 /** A shell launcher running the CNI entry from source (the fallback without a bundle). */
 export function sourceLauncher(deno: string, entry: string): string {
   return `#!/bin/sh\n# flannel CNI plugin: runs ${entry} (installed by install-cni).\n` +
-    `exec ${q(deno)} run -A --cached-only --no-prompt ${EAGER} ${q(entry)} "$@"\n`;
+    `${NO_UPDATE_CHECK} exec ${q(deno)} run -A --cached-only --no-prompt ${EAGER} ${
+      q(entry)
+    } "$@"\n`;
 }
 
 /**
@@ -92,7 +97,7 @@ export function sourceLauncher(deno: string, entry: string): string {
  * shell runs it, JavaScript sees a string and a comment (and line 1 as a hashbang).
  */
 export function bundledPlugin(deno: string, bundle: string): string {
-  return `#!/bin/sh\n":" //; exec ${q(deno)} run ${
+  return `#!/bin/sh\n":" //; ${NO_UPDATE_CHECK} exec ${q(deno)} run ${
     BUNDLE_RUN_FLAGS.join(" ")
   } --ext=js "$0" "$@"\n` +
     `// flannel CNI plugin, bundled by install-cni (mod/cni/entry.ts).\n${bundle}`;

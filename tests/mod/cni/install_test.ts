@@ -45,13 +45,13 @@ Deno.test("pluginSource(): launcher, then compiled binary, then the source tree'
   assert(Deno.statSync(CNI_ENTRY).isFile);
   assertEquals(
     sourceLauncher("/d/deno", "/s/entry.ts").split("\n")[2],
-    "exec '/d/deno' run -A --cached-only --no-prompt --v8-flags=--no-lazy '/s/entry.ts' \"$@\"",
+    "DENO_NO_UPDATE_CHECK=1 exec '/d/deno' run -A --cached-only --no-prompt --v8-flags=--no-lazy '/s/entry.ts' \"$@\"",
   );
   const b = bundledPlugin("/d/it's", "console.log(1);").split("\n");
   assertEquals(b[0], "#!/bin/sh");
   assertEquals(
     b[1],
-    `":" //; exec '/d/it'\\''s' run -A --no-config --no-lock --cached-only --v8-flags=--no-lazy --ext=js "$0" "$@"`,
+    `":" //; DENO_NO_UPDATE_CHECK=1 exec '/d/it'\\''s' run -A --no-config --no-lock --cached-only --v8-flags=--no-lazy --ext=js "$0" "$@"`,
   );
   assertEquals(b.at(-1), "console.log(1);");
 });
