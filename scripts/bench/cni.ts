@@ -2,7 +2,7 @@
  * CNI benchmark: what one pod's network set-up and tear-down cost, process start included.
  *
  *   deno run -A scripts/bench/cni.ts [--pods 24] [--extra 8] [--versions 15] [--runs 1]
- *                                    [--launcher]
+ *                                    [--launcher] [--baseline PLUGIN]
  *
  * One host namespace (where a runtime would call the plugin) and one namespace per pod. The
  * calls are made from a helper process running inside the host namespace (so no
@@ -15,8 +15,9 @@
  *   binary itself, which is not installed here (so the reference is favoured by one process);
  * - for information: the same bundle with `FLANNEL_CNI_TRACE=1` (its phases are tabulated:
  *   where an ADD and a DEL spend their time), `deno run entry.ts` as the source-tree launcher
- *   runs it, and with `--launcher` the self-extracting launcher of `deno task compile` called
- *   as `flannel`.
+ *   runs it, with `--launcher` the self-extracting launcher of `deno task compile` called
+ *   as `flannel`, and with `--baseline` another installed plugin file (e.g. an older build's
+ *   bundle) timed alongside as "baseline".
  * Before timing, each of our forms answers two VERSION calls: the first stores its V8 code
  * cache, as the first pod on a node does. ADDs alternate between the variants pod by pod (the
  * order rotating each round), then the DELs likewise; all share one bridge and one host-local
@@ -174,7 +175,13 @@ interface Setup {
 }
 
 /** Writes subnet.env, the installed bundle (and the launcher), and the variants to time. */
-async function setup(dir: string, pods: number, extra: number, launcher: boolean): Promise<Setup> {
+async function setup(
+  dir: string,
+  pods: number,
+  extra: number,
+  launcher: boolean,
+  baseline: string | undefined,
+): Promise<Setup> {
   await Deno.writeTextFile(`${dir}/subnet.env`, SUBNET_ENV);
   const bundle = await bundleEntry(DENO, CNI_ENTRY);
   if (bundle === null) throw new Error("deno bundle failed");
@@ -200,6 +207,7 @@ async function setup(dir: string, pods: number, extra: number, launcher: boolean
     { name: TRACED, argv: [`${dir}/flannel`], conf, pods: extra, env: { FLANNEL_CNI_TRACE: "1" } },
     { name: "ours, deno run entry.ts", argv: [`${dir}/source-launcher`], conf, pods: extra },
   ];
+  if (baseline) vs.splice(2, 0, { name: "baseline", argv: [baseline], conf, pods });
   if (launcher) {
     // Installed under its CNI name, as install-cni copies the launcher to /opt/cni/bin/flannel.
     await Deno.mkdir(`${dir}/flannel-launcher`);
@@ -214,9 +222,7 @@ async function setup(dir: string, pods: number, extra: number, launcher: boolean
   }
   await Deno.writeTextFile(`${dir}/empty.js`, "");
   const versionVs: Variant[] = [
-    vs[0]!,
-    vs[1]!,
-    ...vs.slice(4),
+    ...vs.filter((v) => v.name !== TRACED && !v.name.includes("entry.ts")),
     {
       name: "ours, deno run main.ts",
       argv: [DENO, "run", "-A", "--cached-only", `${ROOT}main.ts`],
@@ -279,6 +285,7 @@ async function main(): Promise<void> {
       versions: { type: "string", default: "15" },
       runs: { type: "string", default: "1" },
       launcher: { type: "boolean", default: false },
+      baseline: { type: "string" },
       inner: { type: "string" },
     },
   });
@@ -286,7 +293,13 @@ async function main(): Promise<void> {
   if (!isRoot) throw new Error("The CNI benchmark needs root (network namespaces)");
   const dir = await Deno.makeTempDir({ prefix: "bench-cni-" });
   try {
-    const s = await setup(dir, Number(values.pods), Number(values.extra), values.launcher);
+    const s = await setup(
+      dir,
+      Number(values.pods),
+      Number(values.extra),
+      values.launcher,
+      values.baseline,
+    );
     const summary = new Map<string, number[]>();
     for (let run = 1; run <= Number(values.runs); run++) {
       const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");

@@ -21,7 +21,7 @@ const PHASES: Record<string, string> = {
   bridge: "`cni0` looked up (created on the first pod), accept_ra",
   "pod-netlink": "netlink socket inside the pod's netns",
   veth: "veth pair created in the pod, peer moved to the host, up, on the bridge, hairpin",
-  ipam: "host-local: flock, scan of the store, reserve the address",
+  ipam: "host-local: flock, scan of the store, reserve (ADD) or release (DEL) the address",
   "pod-config": "pod sysctls, address, link up, routes",
   gateway: "gateway address on the bridge checked, ip_forward",
   result: "bridge MAC re-read, result built",
