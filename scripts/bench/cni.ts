@@ -31,7 +31,7 @@ import { buildDelegate, serializeDelegate } from "../../mod/cni/flannel/delegate
 import { parseSubnetEnv } from "../../mod/cni/flannel/subnet_env.ts";
 import { bundledPlugin, bundleEntry, CNI_ENTRY, sourceLauncher } from "../../mod/cni/install.ts";
 import { createNetns, isRoot, type Netns } from "../../tests/harness/netns.ts";
-import { phaseTable, type Timed } from "./cni_phases.ts";
+import { type Call, phaseTable, stats, table, timeCalls, type Timed } from "./cni_calls.ts";
 import { buildLauncher } from "../compile.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -42,52 +42,6 @@ const WARM_UP = "warm-up";
 const REF = "reference bridge+host-local";
 const OURS = "ours (installed bundle)";
 const TRACED = "ours, traced";
-
-interface Call {
-  variant: string;
-  argv: string[];
-  env: Record<string, string>;
-  stdin: string;
-}
-
-/** Inside the host namespace: runs the calls in order, prints their timings as JSON. */
-async function inner(planFile: string): Promise<void> {
-  const calls: Call[] = JSON.parse(await Deno.readTextFile(planFile));
-  const out: Timed[] = [];
-  const dec = new TextDecoder();
-  for (const c of calls) {
-    const t0 = performance.timeOrigin + performance.now();
-    const child = new Deno.Command(c.argv[0]!, {
-      args: c.argv.slice(1),
-      env: c.env,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const w = child.stdin.getWriter();
-    // VERSION does not read stdin: a closed pipe there is fine.
-    await w.write(new TextEncoder().encode(c.stdin)).catch(() => {});
-    await w.close().catch(() => {});
-    const r = await child.output();
-    const ms = performance.timeOrigin + performance.now() - t0;
-    const marks = [...dec.decode(r.stderr).matchAll(/^flannel-cni-trace (\S+) ([\d.]+)$/gm)]
-      .map((m): [string, number] => [m[1]!, Number(m[2]) - t0]);
-    out.push({
-      variant: c.variant,
-      ms,
-      code: r.code,
-      out: r.code ? dec.decode(r.stdout) : "",
-      marks,
-    });
-  }
-  console.log(JSON.stringify(out));
-}
-
-function stats(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))]!;
-  return { n: s.length, median: q(0.5), p10: q(0.1), p90: q(0.9) };
-}
 
 interface Variant {
   name: string;
@@ -147,25 +101,6 @@ async function runInHost(host: Netns, dir: string, plan: Call[]): Promise<Timed[
   const bad = timed.find((t) => t.code !== 0);
   if (bad) throw new Error(`${bad.variant} failed: ${bad.out}`);
   return timed.filter((t) => t.variant !== WARM_UP);
-}
-
-/** One table: per variant n, median, p10, p90 and the ratio of medians to the reference. */
-function table(title: string, timed: Timed[]): { lines: string[]; medians: Map<string, number> } {
-  const names = [...new Set(timed.map((t) => t.variant))];
-  const medians = new Map(names.map((n) => {
-    return [n, stats(timed.filter((t) => t.variant === n).map((t) => t.ms)).median];
-  }));
-  const lines = [
-    `| ${title} | n | median | p10 | p90 | ratio to ${REF} |`,
-    "| --- | --- | --- | --- | --- | --- |",
-  ];
-  for (const n of names) {
-    const s = stats(timed.filter((t) => t.variant === n).map((t) => t.ms));
-    const f = (x: number) => `${x.toFixed(1)} ms`;
-    const ratio = (s.median / medians.get(REF)!).toFixed(2);
-    lines.push(`| ${n} | ${s.n} | ${f(s.median)} | ${f(s.p10)} | ${f(s.p90)} | ${ratio} |`);
-  }
-  return { lines, medians };
 }
 
 interface Setup {
@@ -289,7 +224,10 @@ async function main(): Promise<void> {
       inner: { type: "string" },
     },
   });
-  if (values.inner) return await inner(values.inner);
+  if (values.inner) {
+    const plan: Call[] = JSON.parse(await Deno.readTextFile(values.inner));
+    return console.log(JSON.stringify(await timeCalls(plan)));
+  }
   if (!isRoot) throw new Error("The CNI benchmark needs root (network namespaces)");
   const dir = await Deno.makeTempDir({ prefix: "bench-cni-" });
   try {
@@ -306,7 +244,7 @@ async function main(): Promise<void> {
       const { adds, dels, vers } = await oneRun(s, Number(values.versions));
       const out = [`## run ${run} (load average before: ${load})`, ""];
       for (const [title, timed] of [["ADD", adds], ["DEL", dels], ["VERSION", vers]] as const) {
-        const t = table(title, timed);
+        const t = table(title, timed, REF);
         out.push(...t.lines, "");
         for (const [n, m] of t.medians) {
           summary.set(`${title} ${n}`, [...(summary.get(`${title} ${n}`) ?? []), m]);

@@ -1,8 +1,8 @@
 import { assertEquals } from "../../harness/assert.ts";
-import { phaseTable, type Timed } from "../../../scripts/bench/cni_phases.ts";
+import { phaseTable, table, type Timed } from "../../../scripts/bench/cni_calls.ts";
 
-const call = (ms: number, marks: [string, number][]): Timed => ({
-  variant: "v",
+const call = (ms: number, marks: [string, number][], variant = "v"): Timed => ({
+  variant,
   ms,
   code: 0,
   out: "",
@@ -26,4 +26,17 @@ Deno.test("phaseTable() gives the median of each phase, exit last, then the tota
     ["total", "30.0 ms"],
   ]);
   assertEquals(phaseTable("DEL", []), []);
+});
+
+Deno.test("table() gives n, median, p10, p90 per variant and the ratio of medians to the reference", () => {
+  const timed = [10, 12, 11].map((ms) => call(ms, [], "ref"))
+    .concat([30, 36, 33, 31].map((ms) => call(ms, [], "ours")));
+  const t = table("ADD", timed, "ref");
+  assertEquals(t.lines, [
+    "| ADD | n | median | p10 | p90 | ratio to ref |",
+    "| --- | --- | --- | --- | --- | --- |",
+    "| ref | 3 | 11.0 ms | 10.0 ms | 12.0 ms | 1.00 |",
+    "| ours | 4 | 33.0 ms | 30.0 ms | 36.0 ms | 3.00 |",
+  ]);
+  assertEquals([...t.medians], [["ref", 11], ["ours", 33]]);
 });
