@@ -4,8 +4,9 @@
  * manager (only the client in use is loaded), the rtnetlink connection, the backend registry,
  * subnet.env — and runs mod/agent's lifecycle until SIGINT/SIGTERM.
  *
- * Hooks for later wiring (issue 6): firewall rules go in `beforeReady` (before subnet.env is
- * written), readiness (`/readyz`, sd_notify) in `onReady`.
+ * mod/daemon supplies the daemon's part: signals, the health server, the br_netfilter check
+ * (before the backend is built), firewall rules and their loops (`beforeReady`), readiness
+ * (`onReady`) and sd_notify (`onRunning`).
  */
 import { lookupBackend } from "./backends/mod.ts";
 import { type AgentDeps, runAgent } from "./mod/agent/agent.ts";
@@ -22,6 +23,9 @@ import { createLogger, type Logger } from "./mod/log.ts";
 import { RTPROT_FLANNEL } from "./mod/reconcile/diff.ts";
 import type { SubnetManager } from "./mod/subnet/manager.ts";
 import { PolicySubnetManager } from "./mod/subnet/policy.ts";
+import { Daemon } from "./mod/daemon/daemon.ts";
+import { realDaemonDeps } from "./mod/daemon/real.ts";
+import { shutdownOnSignals } from "./mod/daemon/signals.ts";
 
 /** Builds the subnet manager of `--store` (etcd, local or kube); loads only that client. */
 async function createManager(o: Options, log: Logger, signal: AbortSignal): Promise<SubnetManager> {
@@ -68,26 +72,22 @@ function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
-/** Stops on the first SIGINT/SIGTERM; a second one kills the process (default action). */
-function signalController(log: Logger): AbortController {
-  const ctl = new AbortController();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const onSignal = () => {
-    log.info("shutdownHandler sent cancel signal...");
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
-    ctl.abort();
-  };
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
-  return ctl;
-}
-
 /** Runs the agent with parsed options; returns the exit status. */
 export async function runAgentFace(o: Options): Promise<number> {
   const log = createLogger({ verbosity: o.verbosity });
   log.info(flagsConfigLine(o));
-  const ctl = signalController(log);
+  const ctl = shutdownOnSignals({ logger: log });
   const rtnl = openRtnl();
   let manager: SubnetManager | null = null;
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start(realDaemonDeps(o, log, rtnl));
+  } catch (err) {
+    log.error(errorText(err));
+    rtnl.close();
+    ctl.dispose();
+    return 1;
+  }
   try {
     manager = await createManager(o, log, ctl.signal);
     const kernel = new NetlinkKernel(rtnl, RTPROT_FLANNEL, procSysctl);
@@ -96,6 +96,7 @@ export async function runAgentFace(o: Options): Promise<number> {
       options: o,
       manager,
       backendFor: (c) => {
+        daemon.checkPrerequisites(c); // step 8, before the backend (upstream's order)
         const f = lookupBackend(c.backendType);
         return f.create(f.parseConfig(c.backend), backendDeps);
       },
@@ -115,13 +116,16 @@ export async function runAgentFace(o: Options): Promise<number> {
         ),
       clock: systemClock,
       logger: log,
+      ...daemon.hooks(),
     };
     return await runAgent(deps, ctl.signal);
   } catch (err) {
     log.error(`Failed to create SubnetManager: ${errorText(err)}`);
     return 1;
   } finally {
+    await daemon.close();
     await manager?.close().catch(() => {});
     rtnl.close();
+    ctl.dispose();
   }
 }

@@ -61,8 +61,10 @@ export interface AgentDeps {
   logger: Logger;
   /** Firewall rules (masquerade, forward): run before subnet.env is written. */
   beforeReady?(state: AgentState, signal: AbortSignal): Promise<void>;
-  /** subnet.env is written: readyz, sd_notify. */
+  /** subnet.env is written: readyz. */
   onReady?(state: AgentState): void;
+  /** The backend runs (after "Running backend."): sd_notify READY=1. */
+  onRunning?(state: AgentState): void;
 }
 
 /** Exit status for an error the operator must fix. */
@@ -188,8 +190,10 @@ export async function runAgent(d: AgentDeps, signal: AbortSignal): Promise<numbe
   d.logger.info("Running backend.");
   // The watch was opened during acquisition: its first snapshot is usually read by now.
   const watching = watchLoop({ ...d, state: s, reconciler, signal: inner, first: watch });
+  d.onRunning?.(s);
   const status = await complete(d, s, inner);
   life.abort();
+  d.logger.info("Waiting for all goroutines to exit");
   await watching;
   d.logger.info("Exiting cleanly...");
   return status;
