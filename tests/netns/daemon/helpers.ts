@@ -1,0 +1,148 @@
+/**
+ * Shared set-up of the daemon end-to-end tests: a cluster of real agents on the local store
+ * (one lease directory, a net-conf file), an "outside" host on the underlay that has no route
+ * to the pod network, and a tiny HTTP server that answers with the client address it saw —
+ * so the receiver itself says whether a source was masqueraded.
+ */
+import { type Cluster, type Host, withCluster } from "../../harness/cluster.ts";
+import { createNetns, type Netns } from "../../harness/netns.ts";
+
+export const CONFIG_V4 = '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}';
+export const CONFIG_DUAL =
+  '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:10::/48","Backend":{"Type":"vxlan"}}';
+
+/** The outside host's underlay addresses (same segment as the hosts, no route to pods). */
+export const OUTSIDE = { ip4: "198.18.0.200", ip6: "2001:db8:18::200" };
+const PORT = { 4: 8080, 6: 8086 } as const;
+
+export interface DaemonCluster {
+  cluster: Cluster;
+  outside: Netns;
+  dir: string;
+  /** Agent flags for the shared local store. */
+  flags: string[];
+  /** Writes (or rewrites) the network config the agents read. */
+  writeConfig(text: string): Promise<void>;
+}
+
+/** Runs `fn` with `hosts` hosts, an outside host and a local store holding `config` (or none). */
+export async function withDaemonCluster<T>(
+  hosts: number,
+  config: string | null,
+  fn: (d: DaemonCluster) => Promise<T>,
+): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "flannel-daemon-" });
+  let outside: Netns | null = null;
+  try {
+    return await withCluster({ hosts }, async (cluster) => {
+      outside = await createNetns("fdo");
+      await cluster.switchNs.ip(
+        "link",
+        "add",
+        "pout",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        outside.name,
+      );
+      await cluster.switchNs.ip("link", "set", "pout", "master", "br0", "up");
+      await outside.ip("addr", "add", `${OUTSIDE.ip4}/24`, "dev", "eth0");
+      await outside.ip("addr", "add", `${OUTSIDE.ip6}/64`, "dev", "eth0", "nodad");
+      await outside.ip("link", "set", "eth0", "up");
+      const writeConfig = (text: string) => Deno.writeTextFile(`${dir}/net-conf.json`, text);
+      if (config !== null) await writeConfig(config);
+      const flags = [
+        "--store",
+        "local",
+        "--local-store-dir",
+        `${dir}/leases`,
+        "--local-network-config",
+        `${dir}/net-conf.json`,
+        "--reconcile-interval",
+        "2",
+      ];
+      return await fn({ cluster, outside, dir, flags, writeConfig });
+    });
+  } finally {
+    await (outside as Netns | null)?.delete();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Starts every host's agent with `extra` flags and wires its pod once subnet.env exists. */
+export async function joinAll(d: DaemonCluster, extra: string[] = []): Promise<void> {
+  for (const h of d.cluster.hosts) h.startAgent([...d.flags, ...extra]);
+  for (const h of d.cluster.hosts) await h.wirePod(await h.waitSubnetEnv());
+}
+
+/** An HTTP server in `ns` (ports 8080 and 8086) answering with the client's address. */
+export async function startWhoami(ns: Netns): Promise<() => Promise<void>> {
+  const code = `const h = (_r, i) => new Response(i.remoteAddr.hostname);
+    Deno.serve({ hostname: "0.0.0.0", port: ${PORT[4]}, onListen() {} }, h);
+    Deno.serve({ hostname: "::", port: ${PORT[6]}, onListen() {} }, h);
+    console.log("ready");`;
+  const child = new Deno.Command("ip", {
+    args: ["netns", "exec", ns.name, Deno.execPath(), "eval", "--no-config", code],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await child.status;
+  };
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    let seen = "";
+    while (!seen.includes("ready")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`whoami server in ${ns.name} exited`);
+      seen += value;
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return async () => {
+    await stop();
+    await reader.cancel().catch(() => {});
+  };
+}
+
+/** What the server at `ip` saw as our source address, or null when unreachable. */
+export async function whoami(from: Netns, ip: string, timeoutS = 3): Promise<string | null> {
+  const six = ip.includes(":");
+  const url = `http://${six ? `[${ip}]` : ip}:${PORT[six ? 6 : 4]}/`;
+  const r = await from.exec("curl", ["-gs", "--max-time", String(timeoutS), url]);
+  return r.code === 0 ? r.stdout : null;
+}
+
+/** A host's flannel rules as listed by the tools of `mode` (whole tables, stable text). */
+export async function ruleListing(h: Host, mode: "iptables" | "nftables"): Promise<string> {
+  if (mode === "nftables") return (await h.ns.run("nft", ["list", "ruleset"])).trimEnd();
+  const out: string[] = [];
+  for (const cmd of ["iptables", "ip6tables"]) {
+    for (const table of ["nat", "filter"]) out.push(await h.ns.run(cmd, ["-t", table, "-S"]));
+  }
+  return out.join("").trimEnd();
+}
+
+/**
+ * The host's data plane: routes of every table, permanent neighbours, FDB entries, links
+ * (sorted lines; IPv6 link-local entries, which the kernel adds on its own time, left out).
+ */
+export async function dataPlane(h: Host): Promise<string[]> {
+  const lines = [
+    ...(await h.ns.run("ip", ["route", "show", "table", "all"])).split("\n"),
+    ...(await h.ns.run("ip", ["-6", "route", "show", "table", "all"])).split("\n"),
+    ...(await h.ns.run("ip", ["neigh", "show", "nud", "permanent"])).split("\n"),
+    ...(await h.ns.run("bridge", ["fdb", "show", "dev", "flannel.1"])).split("\n"),
+    ...(await h.ns.run("ip", ["-br", "link"])).split("\n"),
+  ];
+  return lines.map((l) => l.trim()).filter((l) => l !== "" && !l.includes("fe80:")).sort();
+}

@@ -1,0 +1,177 @@
+/**
+ * Masquerade and forward rules installed by real agents (`--ip-masq`), iptables and nftables
+ * mode, IPv4 and IPv6: a pod reaches a host outside the cluster network that has no route
+ * back to the pods only once masqueraded, while pod-to-pod traffic across hosts keeps the
+ * pod's own address (the receivers report what they saw); listings are spec §6's; restarting
+ * the agent does not duplicate a rule; a rule deleted by hand comes back (iptables resync).
+ */
+import { assert, assertEquals, assertMatch } from "../../harness/assert.ts";
+import { eventually, type Host } from "../../harness/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import {
+  CONFIG_DUAL,
+  joinAll,
+  OUTSIDE,
+  ruleListing,
+  startWhoami,
+  whoami,
+  withDaemonCluster,
+} from "./helpers.ts";
+
+if (!isRoot) console.warn(`daemon masquerade tests ignored: ${NOT_ROOT}`);
+const opts = { ignore: !isRoot, sanitizeOps: false, sanitizeResources: false };
+
+const NFT_CONFIG = CONFIG_DUAL.replace("{", '{"EnableNFTables":true,');
+const NET = { 4: "10.244.0.0/16", 6: "fd00:10::/48" } as const;
+const MULTICAST = { 4: "224.0.0.0/4", 6: "ff00::/8" } as const;
+const C = `-m comment --comment "flanneld masq"`;
+
+/** Upstream e2e's iptables view: FLANNEL lines of POSTROUTING, then the whole chain. */
+async function natListing(h: Host, cmd: string): Promise<string> {
+  const post = await h.ns.run(cmd, ["-t", "nat", "-S", "POSTROUTING"]);
+  const chain = await h.ns.run(cmd, ["-t", "nat", "-S", "FLANNEL-POSTRTG"]);
+  const lines = post.trimEnd().split("\n").filter((l) => l.includes("FLANNEL"));
+  return [...lines, ...chain.trimEnd().split("\n")].join("\n");
+}
+
+function expectedNat(s: string, n: string, mc: string): string {
+  return [
+    `-A POSTROUTING ${C} -j FLANNEL-POSTRTG`,
+    `-N FLANNEL-POSTRTG`,
+    `-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 ${C} -j RETURN`,
+    `-A FLANNEL-POSTRTG -s ${s} -d ${n} ${C} -j RETURN`,
+    `-A FLANNEL-POSTRTG -s ${n} -d ${s} ${C} -j RETURN`,
+    `-A FLANNEL-POSTRTG ! -s ${n} -d ${s} ${C} -j RETURN`,
+    `-A FLANNEL-POSTRTG -s ${n} ! -d ${mc} ${C} -j MASQUERADE --random-fully`,
+    `-A FLANNEL-POSTRTG ! -s ${n} -d ${n} ${C} -j MASQUERADE --random-fully`,
+  ].join("\n");
+}
+
+function expectedFwd(n: string): string {
+  const c = `-m comment --comment "flanneld forward"`;
+  return [
+    `-A FORWARD ${c} -j FLANNEL-FWD`,
+    "-N FLANNEL-FWD",
+    `-A FLANNEL-FWD -s ${n} ${c} -j ACCEPT`,
+    `-A FLANNEL-FWD -d ${n} ${c} -j ACCEPT`,
+  ].join("\n");
+}
+
+function expectedNft(fam: "ip" | "ip6", s: string, n: string, mc: string): string {
+  const table = fam === "ip" ? "flannel-ipv4" : "flannel-ipv6";
+  return [
+    `table ${fam} ${table} {`,
+    "\tchain postrtg {",
+    '\t\tcomment "chain to manage traffic masquerading by flannel"',
+    "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+    "\t\tmeta mark 0x00004000 return",
+    `\t\t${fam} saddr ${s} ${fam} daddr ${n} return`,
+    `\t\t${fam} saddr ${n} ${fam} daddr ${s} return`,
+    `\t\t${fam} saddr != ${s} ${fam} daddr ${n} return`,
+    `\t\t${fam} saddr ${n} ${fam} daddr != ${mc} masquerade fully-random`,
+    `\t\t${fam} saddr != ${n} ${fam} daddr ${n} masquerade fully-random`,
+    "\t}",
+    "}",
+  ].join("\n");
+}
+
+/** The lease subnets of a host (host bits cleared) from its subnet.env. */
+async function subnets(h: Host): Promise<{ 4: string; 6: string }> {
+  const vars = await h.waitSubnetEnv();
+  const net = (v: string) => v.replace(/\.1\//, ".0/").replace(/::1\//, "::/");
+  return { 4: net(vars.get("FLANNEL_SUBNET")!), 6: net(vars.get("FLANNEL_IPV6_SUBNET")!) };
+}
+
+async function assertListings(h: Host, mode: "iptables" | "nftables"): Promise<void> {
+  const s = await subnets(h);
+  if (mode === "iptables") {
+    assertEquals(await natListing(h, "iptables"), expectedNat(s[4], NET[4], MULTICAST[4]));
+    assertEquals(await natListing(h, "ip6tables"), expectedNat(s[6], NET[6], MULTICAST[6]));
+    const fwd = async (cmd: string) => {
+      const jump = await h.ns.run(cmd, ["-t", "filter", "-S", "FORWARD"]);
+      const chain = await h.ns.run(cmd, ["-t", "filter", "-S", "FLANNEL-FWD"]);
+      const lines = jump.trimEnd().split("\n").filter((l) => l.includes("FLANNEL"));
+      return [...lines, ...chain.trimEnd().split("\n")].join("\n");
+    };
+    assertEquals(await fwd("iptables"), expectedFwd(NET[4]));
+    assertEquals(await fwd("ip6tables"), expectedFwd(NET[6]));
+    return;
+  }
+  const chain = async (fam: string, table: string) =>
+    (await h.ns.run("nft", ["list", "chain", fam, table, "postrtg"])).trimEnd();
+  assertEquals(await chain("ip", "flannel-ipv4"), expectedNft("ip", s[4], NET[4], MULTICAST[4]));
+  assertEquals(await chain("ip6", "flannel-ipv6"), expectedNft("ip6", s[6], NET[6], MULTICAST[6]));
+  const tables = await h.ns.run("nft", ["list", "tables"]);
+  assertEquals(tables, "table ip flannel-ipv4\ntable ip6 flannel-ipv6\n", "no iptables-nft tables");
+}
+
+async function restart(h: Host, flags: string[]): Promise<void> {
+  assertEquals(await h.stopAgent(), 0);
+  const a = h.startAgent(flags);
+  await a.waitFor(/Running backend\./);
+}
+
+function masqTest(mode: "iptables" | "nftables") {
+  return () =>
+    withDaemonCluster(2, mode === "nftables" ? NFT_CONFIG : CONFIG_DUAL, async (d) => {
+      const [h1, h2] = d.cluster.hosts as [Host, Host];
+      await joinAll(d);
+      const stops = [await startWhoami(d.outside), await startWhoami(h2.pod)];
+      try {
+        // Without --ip-masq the outside host cannot answer: it has no route to the pods.
+        assertEquals(await whoami(h1.pod, OUTSIDE.ip4, 2), null, "IPv4 outside without masq");
+        assertEquals(await whoami(h1.pod, OUTSIDE.ip6, 2), null, "IPv6 outside without masq");
+        assertEquals(await whoami(h1.pod, h2.podIP!), h1.podIP, "pod to pod, no masq");
+
+        const flags = [...d.flags, "--ip-masq", "--iptables-resync", "1"];
+        await restart(h1, flags);
+        assertEquals(await whoami(h1.pod, OUTSIDE.ip4), h1.ip4, "masqueraded to host 1");
+        assertEquals(await whoami(h1.pod, OUTSIDE.ip6), h1.ip6, "IPv6 masqueraded to host 1");
+        assertEquals(await whoami(h1.pod, h2.podIP!), h1.podIP, "pod to pod keeps the source");
+        assertEquals(await whoami(h1.pod, h2.podIP6!), h1.podIP6, "IPv6 pod to pod too");
+        await assertListings(h1, mode);
+        assertMatch(h1.agent!.lines().join("\n"), new RegExp(`Starting flannel in ${mode} mode`));
+
+        // A second and third start change nothing: no duplicated jump, no duplicated rule.
+        const before = await ruleListing(h1, mode);
+        await restart(h1, flags);
+        await restart(h1, flags);
+        assertEquals(await ruleListing(h1, mode), before);
+        assertEquals(await whoami(h1.pod, OUTSIDE.ip4), h1.ip4);
+
+        if (mode === "iptables") {
+          const rule = `-s ${NET[4]} ! -d ${MULTICAST[4]} ${C} -j MASQUERADE --random-fully`;
+          const args = (op: string) => ["-t", "nat", op, "FLANNEL-POSTRTG", ...splitRule(rule)];
+          await h1.ns.run("iptables", args("-D"));
+          assert((await h1.ns.exec("iptables", args("-C"))).code !== 0, "rule deleted");
+          assert(
+            await eventually(async () => (await ruleListing(h1, mode)) === before, 4000),
+            "resync restored the rule set exactly",
+          );
+          await h1.agent!.waitFor(/Some iptables rules are missing; deleting and recreating rules/);
+          assertEquals(await whoami(h1.pod, OUTSIDE.ip4), h1.ip4);
+        }
+      } finally {
+        for (const stop of stops) await stop();
+      }
+    });
+}
+
+/** Splits a rule spec into argv words (the comment is one quoted word). */
+function splitRule(spec: string): string[] {
+  return spec.match(/"[^"]*"|\S+/g)!.map((w) => w.replace(/^"(.*)"$/, "$1"));
+}
+
+Deno.test({
+  ...opts,
+  name: "iptables mode with the agent: outside only masqueraded, pods keep their source, " +
+    "spec listings, no duplicates on restart, resync repairs",
+  fn: masqTest("iptables"),
+});
+
+Deno.test({
+  ...opts,
+  name: "nftables mode with the agent: outside only masqueraded, pods keep their source, " +
+    "spec listings, no duplicates on restart",
+  fn: masqTest("nftables"),
+});
