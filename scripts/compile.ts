@@ -24,6 +24,7 @@ const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** What the program needs at run time, relative to the repository root. */
 const APP_ENTRIES = [
   "main.ts",
+  "main_agent.ts",
   "deno.json",
   "deno.lock",
   "node_modules",
