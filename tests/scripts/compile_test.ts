@@ -1,13 +1,15 @@
 /**
  * `deno task compile` end to end: builds the single file into a temp dir and uses it — as
  * `flanneld`, as `flannel` (CNI mode through a symlink), by several first runs at once, and
- * inside a network namespace that has no network at all.
+ * inside a network namespace that has no network at all — there also as a working agent on
+ * the local store and as the CNI plugin doing a real ADD (compile_live.ts).
  */
 import { DatabaseSync } from "node:sqlite";
 import { renderStub } from "../../scripts/compile.ts";
 import { BUNDLE_RUN_FLAGS } from "../../mod/cni/install.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../harness/assert.ts";
 import { exec, isRoot, NOT_ROOT, withNetns } from "../harness/netns.ts";
+import { agentAndCniOffline } from "./compile_live.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -164,6 +166,12 @@ Deno.test("deno task compile builds one file that runs every face, concurrently 
       name: "runs without any network, npm packages included",
       ignore: !isRoot,
       fn: () => offlineChecks(out, `${dir}/c3`),
+    });
+
+    await t.step({
+      name: "without network: the agent on the local store, a real CNI ADD through `flannel`",
+      ignore: !isRoot,
+      fn: () => agentAndCniOffline(out, `${dir}/flannel`, `${dir}/c3`),
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
