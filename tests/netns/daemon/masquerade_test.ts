@@ -175,3 +175,33 @@ Deno.test({
     "spec listings, no duplicates on restart",
   fn: masqTest("nftables"),
 });
+
+Deno.test({
+  ...opts,
+  name: "iptables mode with the agent: a new network at restart recycles the old rules " +
+    "(previous subnet.env values)",
+  fn: () =>
+    withDaemonCluster(1, CONFIG_DUAL, async (d) => {
+      const h = d.cluster.hosts[0]!;
+      const flags = [...d.flags, "--ip-masq"];
+      h.startAgent(flags);
+      const old = await subnets(h);
+      await h.agent!.waitFor(/Running backend\./);
+      assertEquals(await h.stopAgent(), 0);
+      await d.writeConfig(CONFIG_DUAL.replace("10.244.0.0/16", "10.245.0.0/16"));
+      const a = h.startAgent(flags);
+      await a.waitFor(/Running backend\./);
+      const now = await subnets(h);
+      assert(now[4].startsWith("10.245."), now[4]);
+      assertMatch(a.lines().join("\n"), /trying to recycle old iptables rules/);
+      assertEquals(
+        await natListing(h, "iptables"),
+        expectedNat(now[4], "10.245.0.0/16", MULTICAST[4]),
+        `no rule of ${old[4]} / 10.244.0.0/16 left`,
+      );
+      assertEquals(
+        await natListing(h, "ip6tables"),
+        expectedNat(now[6], NET[6], MULTICAST[6]),
+      );
+    }),
+});
