@@ -121,3 +121,37 @@ Deno.test({
     assertEquals(sandboxDirs(), dirsBefore);
   },
 });
+
+Deno.test({
+  name: "deno task demo as an ordinary user: a clear message, exit 1, nothing built",
+  ignore: !isRoot, // becoming another user needs root; as non-root the demo itself is that case
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "demo-nobody-" });
+    try {
+      // A copy of deno the unprivileged user may run (the original may sit under /root).
+      await Deno.copyFile(Deno.execPath(), `${dir}/deno`);
+      await Deno.chmod(dir, 0o755);
+      await Deno.chmod(`${dir}/deno`, 0o755);
+      const r = await exec("setpriv", [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "env",
+        `HOME=${dir}`,
+        `DENO_DIR=${dir}/cache`,
+        "NO_COLOR=1",
+        `${dir}/deno`,
+        "run",
+        "--no-config",
+        "-A",
+        `${ROOT}scripts/demo.ts`,
+      ]);
+      assertEquals(r.code, 1, r.stderr);
+      assertStringIncludes(r.stderr, "demo: needs root");
+      assertStringIncludes(r.stderr, "sudo npx -y deno@2.9.6 task demo");
+      assertEquals(r.stdout, "");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
