@@ -13,6 +13,8 @@ import { type Family, FAMILY_BITS, IPAddr, tryParseIP } from "./addr.ts";
 export class IPNet {
   readonly ip: IPAddr;
   readonly prefixLen: number;
+  /** The text, once asked for (immutable value: safe to keep). */
+  #text: string | null = null;
 
   private constructor(ip: IPAddr, prefixLen: number) {
     this.ip = ip;
@@ -24,7 +26,9 @@ export class IPNet {
     if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > ip.bits) {
       throw new ParseError(`Invalid prefix length ${prefixLen} for IPv${ip.family}`);
     }
-    return new IPNet(IPAddr.of(ip.family, ip.value & maskOf(ip.family, prefixLen)), prefixLen);
+    const masked = ip.value & maskOf(ip.family, prefixLen);
+    // An address already masked (a lease subnet, a route) is kept, not copied.
+    return new IPNet(masked === ip.value ? ip : IPAddr.of(ip.family, masked), prefixLen);
   }
 
   get family(): Family {
@@ -83,7 +87,7 @@ export class IPNet {
   }
 
   toString(): string {
-    return `${this.ip}/${this.prefixLen}`;
+    return this.#text ??= `${this.ip}/${this.prefixLen}`;
   }
 
   toJSON(): string {
@@ -91,10 +95,20 @@ export class IPNet {
   }
 }
 
-function maskOf(family: Family, prefixLen: number): bigint {
+function computeMask(family: Family, prefixLen: number): bigint {
   const bits = BigInt(FAMILY_BITS[family]);
   const all = (1n << bits) - 1n;
   return all ^ ((1n << (bits - BigInt(prefixLen))) - 1n);
+}
+
+/** Every netmask of both families, indexed by prefix length (162 values, made once). */
+const MASKS: Readonly<Record<Family, readonly bigint[]>> = {
+  4: Array.from({ length: 33 }, (_, len) => computeMask(4, len)),
+  6: Array.from({ length: 129 }, (_, len) => computeMask(6, len)),
+};
+
+function maskOf(family: Family, prefixLen: number): bigint {
+  return MASKS[family][prefixLen]!;
 }
 
 const PREFIX = /^(?:0|[1-9][0-9]{0,2})$/;
