@@ -104,7 +104,12 @@ function peerEntries(facts: VxlanPlanFacts, dev: string | null, p: Peer): Entry[
 /** `VtepMAC` of a lease's backend data (Go-style key matching); null when absent or bad. */
 export function vtepMac(data: unknown): string | null {
   if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
-  const v = goFields(data as Record<string, unknown>, ["VtepMAC"]).get("VtepMAC");
+  // goFields(data, ["VtepMAC"]) without its per-call table (one call per peer); a later
+  // duplicate wins, as in Go.
+  let v: unknown;
+  for (const [key, value] of Object.entries(data)) {
+    if (key === "VtepMAC" || key.toLowerCase() === "vtepmac") v = value;
+  }
   return typeof v === "string" ? parseMac(v) : null;
 }
 

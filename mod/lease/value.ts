@@ -4,7 +4,7 @@
  * "BackendData":{...},"BackendV6Data":{...}}` in exactly this field order, `PublicIP` always
  * present (`"0.0.0.0"` when unset), empty backend fields omitted.
  */
-import { goFields, optString, parseJSONObject } from "../config/json_fields.ts";
+import { optString, parseJSONObject } from "../config/json_fields.ts";
 import { ParseError } from "../errors.ts";
 import { type IPAddr, parseIP4, parseIP6 } from "../ip/mod.ts";
 import type { LeaseAttrs } from "./types.ts";
@@ -22,6 +22,23 @@ export function encodeLeaseAttrs(a: LeaseAttrs): string {
 }
 
 const FIELDS = ["PublicIP", "PublicIPv6", "BackendType", "BackendData", "BackendV6Data"] as const;
+/** Lower-case key → field, made once: an agent decodes thousands of values at start. */
+const CANONICAL: ReadonlyMap<string, string> = new Map(FIELDS.map((f) => [f.toLowerCase(), f]));
+
+/**
+ * `goFields(obj, FIELDS)` without its per-call field table; keys spelled as upstream writes
+ * them (all of them, in practice) skip the case folding.
+ */
+function leaseFields(obj: Record<string, unknown>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const key of Object.keys(obj)) {
+    const field = (FIELDS as readonly string[]).includes(key)
+      ? key
+      : CANONICAL.get(key.toLowerCase());
+    if (field !== undefined) out.set(field, obj[key]);
+  }
+  return out;
+}
 
 function ipOrNull(text: string | undefined, parse: (t: string) => IPAddr): IPAddr | null {
   if (text === undefined || text === "") return null;
@@ -31,7 +48,7 @@ function ipOrNull(text: string | undefined, parse: (t: string) => IPAddr): IPAdd
 
 /** Decodes a lease value (keys matched case-insensitively, as Go does); throws ParseError. */
 export function decodeLeaseAttrs(text: string): LeaseAttrs {
-  const f = goFields(parseJSONObject(text, "lease value"), FIELDS);
+  const f = leaseFields(parseJSONObject(text, "lease value"));
   const what = "lease value";
   try {
     const attrs: LeaseAttrs = {
