@@ -7,7 +7,7 @@ import {
 } from "../../harness/assert.ts";
 import { FakeClock } from "../../harness/fake_clock.ts";
 import { MemoryStore } from "../../harness/memory_store.ts";
-import { PolicySubnetManager, RACE_RETRIES } from "../../../mod/subnet/policy.ts";
+import { LEND_MAX_MS, PolicySubnetManager, RACE_RETRIES } from "../../../mod/subnet/policy.ts";
 import { OutOfSubnetsError } from "../../../mod/subnet/manager.ts";
 import { LeaseConflictError, StoreUnavailableError } from "../../../mod/subnet/store.ts";
 import { ConfigError } from "../../../mod/errors.ts";
@@ -212,4 +212,86 @@ Deno.test("watchLeases() starts with a snapshot, then events; garbage logged, no
   ]);
   assertStringIncludes(lines.join("\n"), 'Ignoring bad subnet node "garbage"');
   assertStringIncludes(lines.join("\n"), 'Ignoring bad subnet node "10.3.9.0-24"');
+});
+
+/** Opens a watch (as the agent does, pumping it at once) and collects its results. */
+function openWatch(sm: PolicySubnetManager, stop: AbortController) {
+  const got: LeaseWatchResult[] = [];
+  let wake = () => {};
+  const done = (async () => {
+    for await (const r of sm.watchLeases(stop.signal)) {
+      got.push(r);
+      wake();
+    }
+  })();
+  const next = async (n: number) => {
+    while (got.length < n) await new Promise<void>((r) => (wake = r));
+    return got[n - 1]!;
+  };
+  return { done, next };
+}
+
+Deno.test("a watch opened before acquireLease() lends it its list: one list for both", async () => {
+  const { store, manager } = setup();
+  const sm = manager(undefined, 0);
+  const config = await sm.getNetworkConfig();
+  const stop = new AbortController();
+  const w = openWatch(sm, stop);
+  const l = await sm.acquireLease(config, attrs("1.2.3.4"), signal);
+  assertEquals(String(l.subnet), "10.3.3.0/24");
+  assertEquals(store.calls.filter((c) => c === "list").length, 1);
+  const first = await w.next(1);
+  assertEquals(first.kind === "snapshot" && first.leases.map((x) => String(x.subnet)).sort(), [
+    "10.3.1.0/24",
+    "10.3.2.0/24",
+    "10.3.31.0/24",
+    "10.3.4.0/24",
+    "10.3.5.0/24",
+  ]);
+  // The watch goes on from the list's revision: our own create is its first event.
+  const second = await w.next(2);
+  assertEquals(second.kind === "events" && second.events.map((e) => String(e.lease.subnet)), [
+    "10.3.3.0/24",
+  ]);
+  stop.abort();
+  await w.done;
+  // Lent once: a later acquisition lists for itself.
+  await sm.acquireLease(config, attrs("1.2.3.4"), signal);
+  assertEquals(store.calls.filter((c) => c === "list").length, 2);
+});
+
+Deno.test("a lent list older than LEND_MAX_MS is not used; a failed one is retried", async (t) => {
+  await t.step("stale", async () => {
+    const { store, manager, clock } = setup();
+    const sm = manager();
+    const config = await sm.getNetworkConfig();
+    const stop = new AbortController();
+    const w = openWatch(sm, stop);
+    await w.next(1);
+    await clock.tick(LEND_MAX_MS + 1);
+    await sm.acquireLease(config, attrs("1.2.3.4"), signal);
+    assertEquals(store.calls.filter((c) => c === "list").length, 2);
+    stop.abort();
+    await w.done;
+  });
+  await t.step("failed", async () => {
+    const { store, manager, clock, lines } = setup();
+    const sm = manager();
+    const config = await sm.getNetworkConfig();
+    store.failNext("list", new StoreUnavailableError("etcd down"));
+    const stop = new AbortController();
+    const w = openWatch(sm, stop);
+    const p = sm.acquireLease(config, attrs("1.2.3.4"), signal);
+    while (clock.sleeping === 0) await new Promise((r) => setTimeout(r, 0));
+    await clock.tick(1000);
+    assert(parseCIDR("10.3.0.0/16").contains((await p).subnet!));
+    assertEquals(lines.filter((l) => l === "failed to acquire lease: etcd down").length, 1);
+    // The lent list (failed), then the acquisition's retry.
+    assertEquals(store.calls.filter((c) => c === "list").length, 2);
+    // The watch fell back to the store's own listing: still a snapshot first.
+    const first = await w.next(1);
+    assertEquals(first.kind, "snapshot");
+    stop.abort();
+    await w.done;
+  });
 });
