@@ -37,6 +37,10 @@ export interface RtnlConn {
   dumpRoutes(family: number): Promise<Route[]>;
   /** Neighbours of `family`; AF_BRIDGE gives FDB entries. */
   dumpNeighs(family: number): Promise<Neigh[]>;
+  /** {@linkcode dumpRoutes} one route at a time, none kept (a full pass reads thousands). */
+  eachRoute(family: number, fn: (r: Route) => void): Promise<void>;
+  /** {@linkcode dumpNeighs} one entry at a time, none kept. */
+  eachNeigh(family: number, fn: (n: Neigh) => void): Promise<void>;
   /** `ip route get <ip>`. */
   routeGet(ip: IPAddr): Promise<Route>;
   /** Sends the requests as few batches; one result per request (null: applied). */
@@ -100,26 +104,31 @@ export class NetlinkKernel implements KernelPort, DeviceOps {
 
   // --- KernelPort ---
 
-  async read(scope: Scope): Promise<Observed[]> {
+  async scan(scope: Scope, visit: (o: Observed) => void): Promise<void> {
     const links = await this.#links();
     const names = new Map(links.map((l) => [l.index, l.name ?? ""]));
     const ours = new Map(
       links.filter((l) => scope.devices.includes(l.name ?? "")).map((l) => [l.index, l.name!]),
     );
-    const out: Observed[] = [];
     for (const fam of [K.AF_INET, K.AF_INET6]) {
-      for (const r of await this.#conn.dumpRoutes(fam)) {
+      await this.#conn.eachRoute(fam, (r) => {
         const o = observeRoute(r, names);
-        if (o !== null) out.push(o);
-      }
+        if (o !== null) visit(o);
+      });
     }
-    if (ours.size === 0) return out;
+    if (ours.size === 0) return;
     for (const fam of [K.AF_INET, K.AF_INET6, K.AF_BRIDGE]) {
-      for (const n of await this.#conn.dumpNeighs(fam)) {
+      await this.#conn.eachNeigh(fam, (n) => {
         const o = observeNeigh(n, ours);
-        if (o !== null) out.push(o);
-      }
+        if (o !== null) visit(o);
+      });
     }
+  }
+
+  /** What {@linkcode scan} visits, collected (tests, tools). */
+  async read(scope: Scope): Promise<Observed[]> {
+    const out: Observed[] = [];
+    await this.scan(scope, (o) => out.push(o));
     return out;
   }
 

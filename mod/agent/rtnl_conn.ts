@@ -19,6 +19,22 @@ export const REPLY_TIMEOUT_MS = 5000;
 
 const af = (ip: IPAddr) => (ip.family === 4 ? K.AF_INET : K.AF_INET6);
 
+/** `ip route show table all` of one family. */
+const routeDump = (family: number) => ({
+  kind: "route" as const,
+  type: K.RTM_GETROUTE,
+  flags: 0,
+  body: { family, tos: 0, rtmTable: 0, protocol: 0, scope: 0, type: 0, flags: 0 },
+});
+
+/** `ip neigh show` (AF_BRIDGE: `bridge fdb show`). */
+const neighDump = (family: number) => ({
+  kind: "neigh" as const,
+  type: K.RTM_GETNEIGH,
+  flags: 0,
+  body: { family, index: 0, state: 0, flags: 0, type: 0 },
+});
+
 /** Opens a connection; `close()` it when done. */
 export function openRtnl(netns?: string): RtnlConn & { close(): void } {
   const sock = NetlinkSocket.open({
@@ -53,24 +69,10 @@ export function openRtnl(netns?: string): RtnlConn & { close(): void } {
           body: { family, prefixLen: 0, ifaFlags: 0, scope: 0, index: 0 },
         })
       ),
-    dumpRoutes: (family) =>
-      run(() =>
-        conn.dump({
-          kind: "route",
-          type: K.RTM_GETROUTE,
-          flags: 0,
-          body: { family, tos: 0, rtmTable: 0, protocol: 0, scope: 0, type: 0, flags: 0 },
-        })
-      ),
-    dumpNeighs: (family) =>
-      run(() =>
-        conn.dump({
-          kind: "neigh",
-          type: K.RTM_GETNEIGH,
-          flags: 0,
-          body: { family, index: 0, state: 0, flags: 0, type: 0 },
-        })
-      ),
+    dumpRoutes: (family) => run(() => conn.dump(routeDump(family))),
+    dumpNeighs: (family) => run(() => conn.dump(neighDump(family))),
+    eachRoute: (family, fn) => run(() => void conn.dumpEach(routeDump(family), fn)),
+    eachNeigh: (family, fn) => run(() => void conn.dumpEach(neighDump(family), fn)),
     routeGet: (ip) =>
       run(() =>
         conn.get({

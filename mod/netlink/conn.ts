@@ -137,8 +137,20 @@ export class Conn {
   }
 
   #dumpOnce<R extends Request>(req: R): { items: R["body"][]; interrupted: boolean } {
-    const seq = this.#send(req, K.NLM_F_REQUEST | K.NLM_F_DUMP);
     const items: R["body"][] = [];
+    const complete = this.dumpEach(req, (body) => items.push(body));
+    return { items, interrupted: !complete };
+  }
+
+  /**
+   * Dumps (NLM_F_DUMP) and hands each object of the request's kind to `fn` as it is decoded,
+   * keeping none (a full pass reads tens of thousands of entries); `fn` must not use this
+   * connection. Returns false when the kernel flagged the dump as interrupted by concurrent
+   * changes (NLM_F_DUMP_INTR): what was seen may be inconsistent. Not retried: the objects
+   * were already handed over.
+   */
+  dumpEach<R extends Request>(req: R, fn: (body: R["body"]) => void): boolean {
+    const seq = this.#send(req, K.NLM_F_REQUEST | K.NLM_F_DUMP);
     let interrupted = false;
     this.#until(req, (h, r, off, end) => {
       if (h.seq !== seq) return false;
@@ -148,10 +160,10 @@ export class Conn {
         throw new NetlinkError(m.body.error || 5, describe(req), m.body.extAck?.msg);
       }
       if (m.kind === "done") return true;
-      if (m.kind === req.kind) items.push(m.body as R["body"]);
+      if (m.kind === req.kind) fn(m.body as R["body"]);
       return false;
     });
-    return { items, interrupted };
+    return !interrupted;
   }
 
   /**

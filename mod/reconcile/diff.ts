@@ -49,11 +49,53 @@ export function isOwned(o: Observed, scope: Scope): boolean {
   return onOurDevice && o.permanent === true;
 }
 
-/** Sorts ops so replaces put neighbours and FDB entries before routes; deletes go routes first. */
+/**
+ * Orders ops so replaces put neighbours and FDB entries before routes; deletes go routes
+ * first. Stable; a bucket pass (six ranks) rather than a sort: a full pass orders 15,000 ops.
+ */
 export function orderOps(ops: Op[]): Op[] {
-  const rank = (o: Op) =>
-    o.op === "delete" ? 2 - APPLY_ORDER[o.entry.kind] : 3 + APPLY_ORDER[o.entry.kind];
-  return ops.sort((a, b) => rank(a) - rank(b));
+  const buckets: Op[][] = [[], [], [], [], [], []];
+  for (const o of ops) {
+    const kind = APPLY_ORDER[o.entry.kind];
+    buckets[o.op === "delete" ? 2 - kind : 3 + kind]!.push(o);
+  }
+  return buckets.flat();
+}
+
+/**
+ * The diff fed one observed entry at a time (the kernel's dump order), so a full pass keeps
+ * only the deletes and the set of desired entries already in place, not the 15,000 entries
+ * it reads.
+ */
+export class Differ {
+  readonly #desired: ReadonlyMap<string, Entry>;
+  readonly #scope: Scope;
+  readonly #inPlace = new Set<Entry>();
+  readonly #deletes: Op[] = [];
+
+  constructor(desired: ReadonlyMap<string, Entry>, scope: Scope) {
+    this.#desired = desired;
+    this.#scope = scope;
+  }
+
+  observe(o: Observed): void {
+    const want = this.#desired.get(entryKey(o.entry));
+    if (want !== undefined && sameEntry(o.entry, want)) this.#inPlace.add(want);
+    // Owned and unwanted, or a second object under a wanted key (e.g. the same route on
+    // another device): stale. The same key on the same device is simply replaced.
+    else if ((want === undefined || o.entry.dev !== want.dev) && isOwned(o, this.#scope)) {
+      this.#deletes.push({ op: "delete", entry: o.entry });
+    }
+  }
+
+  /** The ops so far: a replace per desired entry not seen in place, the deletes; ordered. */
+  ops(): Op[] {
+    const ops: Op[] = [];
+    for (const want of this.#desired.values()) {
+      if (!this.#inPlace.has(want)) ops.push({ op: "replace", entry: want });
+    }
+    return orderOps(ops.concat(this.#deletes));
+  }
 }
 
 /**
@@ -62,30 +104,10 @@ export function orderOps(ops: Op[]): Op[] {
  */
 export function diff(
   desired: ReadonlyMap<string, Entry>,
-  observed: Observed[],
+  observed: Iterable<Observed>,
   scope: Scope,
 ): Op[] {
-  const seen = new Map<string, Observed[]>();
-  for (const o of observed) {
-    const k = entryKey(o.entry);
-    const list = seen.get(k);
-    if (list) list.push(o);
-    else seen.set(k, [o]);
-  }
-  const ops: Op[] = [];
-  for (const [k, want] of desired) {
-    const have = seen.get(k) ?? [];
-    if (!have.some((o) => sameEntry(o.entry, want))) ops.push({ op: "replace", entry: want });
-    // A second object under the same key (e.g. the same route on another device) is stale.
-    for (const o of have) {
-      if (!sameEntry(o.entry, want) && o.entry.dev !== want.dev && isOwned(o, scope)) {
-        ops.push({ op: "delete", entry: o.entry });
-      }
-    }
-  }
-  for (const [k, have] of seen) {
-    if (desired.has(k)) continue;
-    for (const o of have) if (isOwned(o, scope)) ops.push({ op: "delete", entry: o.entry });
-  }
-  return orderOps(ops);
+  const d = new Differ(desired, scope);
+  for (const o of observed) d.observe(o);
+  return d.ops();
 }

@@ -5,8 +5,8 @@
  * costs work proportional to that lease, not to the cluster. A change queues `replace` or
  * `delete` ops per entry key; {@linkcode Reconciler.flush} sends the due ones in one batched
  * call. A full pass ({@linkcode Reconciler.fullPass}, every `intervalMs` from
- * {@linkcode Reconciler.run}) re-ensures the devices, reads the kernel back and repairs every
- * difference: a deleted route, neighbour, FDB entry or whole device comes back, and entries of
+ * {@linkcode Reconciler.run}) re-ensures the devices, reads the kernel back (streamed into the
+ * diff: the entries read are not kept) and repairs every difference: a deleted route, neighbour, FDB entry or whole device comes back, and entries of
  * leases that vanished while we were down are pruned. A failed op is retried for its key alone
  * with exponential backoff; nothing here throws into the agent. Flushes and passes run one at a
  * time (a promise chain), so the kernel never sees two writers from us.
@@ -14,13 +14,17 @@
 import type { Clock } from "../clock.ts";
 import { errorText } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { diff, type Observed, type Op, orderOps, type Scope } from "./diff.ts";
+import { Differ, type Observed, type Op, orderOps, type Scope } from "./diff.ts";
 import { describeEntry, type Entry, entryKey, sameEntry } from "./entries.ts";
 
-/** The kernel as the reconciler sees it (mod/reconcile/netlink_kernel.ts is the real one). */
+/** The kernel as the reconciler sees it (mod/agent/netlink_kernel.ts is the real one). */
 export interface KernelPort {
-  /** Routes of the main table, and neighbours and FDB entries of the scope's devices. */
-  read(scope: Scope): Promise<Observed[]>;
+  /**
+   * Visits the routes of the main table, and the neighbours and FDB entries of the scope's
+   * devices, one at a time: a full pass over 5,000 peers reads 15,000 entries, and nothing
+   * of them needs to be kept.
+   */
+  scan(scope: Scope, visit: (o: Observed) => void): Promise<void>;
   /** Applies ops in order (batched); one result per op. Deleting a missing entry is success. */
   apply(ops: readonly Op[]): Promise<(Error | null)[]>;
 }
@@ -86,9 +90,10 @@ export class Reconciler {
       this.#desired.set(k, e);
       this.#queue(k, { op: "replace", entry: e });
     }
-    const fresh = new Set(keys);
-    for (const k of this.#groups.get(group) ?? []) {
-      if (!fresh.has(k)) this.#drop(group, k);
+    const old = this.#groups.get(group);
+    if (old !== undefined) {
+      const fresh = new Set(keys);
+      for (const k of old) if (!fresh.has(k)) this.#drop(group, k);
     }
     if (keys.length > 0) this.#groups.set(group, keys);
     else this.#groups.delete(group);
@@ -185,14 +190,14 @@ export class Reconciler {
         logger.warn(`Full reconcile: could not ensure devices: ${errorText(err)}`);
       }
     }
-    let observed: Observed[];
+    const differ = new Differ(this.#desired, scope);
     try {
-      observed = await kernel.read(scope);
+      await kernel.scan(scope, (o) => differ.observe(o));
     } catch (err) {
       logger.warn(`Full reconcile: could not read kernel state: ${errorText(err)}`);
       return { replaced: 0, deleted: 0, failed: 0 };
     }
-    const ops = diff(this.#desired, observed, scope);
+    const ops = differ.ops();
     // The diff already covers every queued op: it was computed from the current desired state.
     const attempts = new Map<string, number>();
     for (const [k, p] of this.#pending) attempts.set(k, p.attempts);

@@ -29,6 +29,10 @@ export class FakeKernel implements KernelPort, DeviceOps {
     return Promise.resolve(out);
   }
 
+  async scan(scope: Scope, visit: (o: Observed) => void): Promise<void> {
+    for (const o of await this.read(scope)) visit(o);
+  }
+
   apply(ops: readonly Op[]): Promise<(Error | null)[]> {
     this.batches.push([...ops]);
     return Promise.resolve(ops.map((op) => {

@@ -33,6 +33,8 @@ class FakeConn implements RtnlConn {
   dumpAddrs = () => Promise.resolve([]);
   dumpRoutes = (f: number) => Promise.resolve(this.routes.filter((r) => r.family === f));
   dumpNeighs = (f: number) => Promise.resolve(this.neighs.filter((n) => n.family === f));
+  eachRoute = async (f: number, fn: (r: Route) => void) => (await this.dumpRoutes(f)).forEach(fn);
+  eachNeigh = async (f: number, fn: (n: Neigh) => void) => (await this.dumpNeighs(f)).forEach(fn);
   routeGet = () => Promise.reject(new Error("unreachable"));
   send(reqs: readonly AnyRequest[]) {
     this.sent.push([...reqs]);

@@ -79,6 +79,19 @@ Deno.test("an interrupted dump (NLM_F_DUMP_INTR) is retried, then returned", () 
   assertEquals(calls, -96, "gives up after 3 retries");
 });
 
+Deno.test("dumpEach() hands over each object in order, keeps none, says when interrupted", () => {
+  const links = [1, 2, 3].map((index) => linkBody({ index, name: `l${index}` }));
+  let interrupted = false;
+  const k = new FakeKernel(() => ({ objects: links, interrupted }));
+  const c = new Conn(k);
+  const seen: number[] = [];
+  assertEquals(c.dumpEach(linkDump(), (l) => seen.push(l.index)), true);
+  assertEquals(seen, [1, 2, 3]);
+  interrupted = true;
+  assertEquals(c.dumpEach(linkDump(), () => {}), false, "not retried: objects were handed over");
+  assertEquals(k.queue.length, 0);
+});
+
 Deno.test("batch() packs batchSize messages per sendto with NLM_F_ACK on the last only", () => {
   const k = new FakeKernel();
   const reqs = Array.from({ length: 300 }, (_, i) => neigh(i));

@@ -1,4 +1,5 @@
 import { assert, assertEquals } from "../../harness/assert.ts";
+import fc from "fast-check";
 import {
   diff,
   isOwned,
@@ -114,4 +115,49 @@ Deno.test("diff() deletes our stale route on another device under the same key",
 Deno.test("diff() of matching state is empty", () => {
   const e = [n("10.244.2.0", "aa:00:00:00:00:02"), r("10.244.2.0/24", "10.244.2.0")];
   assertEquals(diff(want(...e), e.map((x) => obs(x)), scope), []);
+});
+
+/** The diff as first written (observed grouped by key, then desired walked): the oracle. */
+function groupedDiff(desired: Map<string, Entry>, observed: Observed[]): string[] {
+  const seen = new Map<string, Observed[]>();
+  for (const o of observed) seen.set(entryKey(o.entry), [...seen.get(entryKey(o.entry)) ?? [], o]);
+  const out: string[] = [];
+  const same = (a: Entry, b: Entry) => describeEntry(a) === describeEntry(b);
+  for (const [k, w] of desired) {
+    const have = seen.get(k) ?? [];
+    if (!have.some((o) => same(o.entry, w))) out.push(`replace ${describeEntry(w)}`);
+    for (const o of have) {
+      if (!same(o.entry, w) && o.entry.dev !== w.dev && isOwned(o, scope)) {
+        out.push(`delete ${describeEntry(o.entry)}`);
+      }
+    }
+  }
+  for (const [k, have] of seen) {
+    if (desired.has(k)) continue;
+    for (const o of have) if (isOwned(o, scope)) out.push(`delete ${describeEntry(o.entry)}`);
+  }
+  return out;
+}
+
+Deno.test("diff() streamed (Differ) gives the grouped diff's ops, deletes before replaces", () => {
+  const i = fc.integer({ min: 2, max: 5 });
+  const entry = fc.oneof(
+    fc.tuple(i, i, fc.constantFrom("flannel.1", "eth0")).map(([a, b, dev]) =>
+      r(`10.244.${a}.0/24`, `10.244.${b}.0`, dev, dev === "flannel.1")
+    ),
+    fc.tuple(i, i).map(([a, b]) => n(`10.244.${a}.0`, `aa:00:00:00:00:0${b}`)),
+    fc.tuple(i, i).map(([a, b]) => f(`aa:00:00:00:00:0${a}`, `198.18.0.${b}`)),
+  );
+  const observed = fc.array(
+    fc.tuple(entry, fc.constantFrom(RTPROT_FLANNEL, RTPROT_KERNEL, 3), fc.boolean())
+      .map(([e, p, perm]) => obs(e, p, perm)),
+    { maxLength: 8 },
+  );
+  fc.assert(fc.property(fc.array(entry, { maxLength: 6 }), observed, (ds, os) => {
+    const desired = want(...ds);
+    const got = show(diff(desired, os, scope));
+    assertEquals([...got].sort(), groupedDiff(desired, os).sort());
+    const firstReplace = got.findIndex((s) => s.startsWith("replace"));
+    assert(firstReplace < 0 || got.slice(firstReplace).every((s) => s.startsWith("replace")));
+  }));
 });
