@@ -19,6 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { BUNDLE_RUN_FLAGS, bundleEntry, CNI_ENTRY } from "../mod/cni/install.ts";
+import { AGENT_V8_FLAGS } from "../mod/agent/v8_flags.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** What the program needs at run time, relative to the repository root. */
@@ -42,7 +43,8 @@ const CNI_SOURCE = "mod/cni/entry.ts";
 
 /**
  * The launcher stub. `@HASH@` names the cache directory, `@SKIP@` is the first payload line,
- * `@CNI@` the CNI face to run (under `app/`) and `@CNIFLAGS@` its `deno run` flags. The stub
+ * `@CNI@` the CNI face to run (under `app/`) and `@CNIFLAGS@` its `deno run` flags;
+ * `@V8FLAGS@` is the agent's default `DENO_V8_FLAGS`. The stub
  * never reads stdin (the CNI config arrives there) and execs deno with our argv.
  */
 const STUB = `#!/bin/sh
@@ -72,6 +74,8 @@ name=\${0##*/}; name=\${name%.ts}; name=\${name%.js}
 if [ -n "\${CNI_COMMAND+set}" ] || [ "$name" = flannel ]; then
   exec "$dir/deno" run @CNIFLAGS@ "$dir/app/@CNI@" "$@"
 fi
+# The agent's V8 flags (mod/agent/v8_flags.ts); an operator's own DENO_V8_FLAGS wins.
+export DENO_V8_FLAGS="\${DENO_V8_FLAGS-@V8FLAGS@}"
 exec "$dir/deno" run -A --cached-only --config "$dir/app/deno.json" "$dir/app/main.ts" "$@"
 exit 1
 `;
@@ -85,7 +89,8 @@ export function renderStub(hash: string, cni: string = CNI_BUNDLE): string {
   if (cni !== CNI_BUNDLE && cni !== CNI_SOURCE) throw new Error(`Invalid CNI entry "${cni}"`);
   const skip = STUB.split("\n").length; // the stub ends with "\n": payload is the next line
   return STUB.replace("@HASH@", hash.slice(0, 32)).replace("@SKIP@", String(skip))
-    .replace("@CNI@", cni).replace("@CNIFLAGS@", BUNDLE_RUN_FLAGS.join(" "));
+    .replace("@CNI@", cni).replace("@CNIFLAGS@", BUNDLE_RUN_FLAGS.join(" "))
+    .replace("@V8FLAGS@", AGENT_V8_FLAGS);
 }
 
 async function run(cmd: string, args: string[], opts: { cwd?: string; signal?: AbortSignal } = {}) {

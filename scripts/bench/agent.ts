@@ -6,15 +6,18 @@
  *   present (the agent logs "Initial sync" once its batched full pass is acknowledged; the
  *   count is then verified), against `ip -batch` + `bridge -batch` installing the same entries;
  * - event latency: lease put in etcd → route in the kernel, the kernel side timestamped by
- *   `ip -ts monitor route`, 200 events 50 ms apart;
+ *   `ip -ts monitor route`, 200 events 50 ms apart; split at the moment etcd delivers the
+ *   event to a plain watcher in this process (etcd's part, then the agent's);
  * - data plane: iperf3 pod to pod over the agent's vxlan (and host-gw) against the same overlay
  *   (plain routes) configured by hand with iproute2;
- * - footprint: the agent's peak RSS (VmHWM) holding N peers, with and without V8 flags.
+ * - footprint: the agent's peak RSS (VmHWM) holding N peers, as deployed and with V8's defaults.
  *
- * Usage: `deno run -A scripts/bench/agent.ts [--peers 5000] [--runs 3] [--only a,b]`.
+ * Usage: `deno run -A scripts/bench/agent.ts [--peers 5000] [--runs 3] [--only a,b]
+ * [--v8 agent|none|<flags>]`.
  * Prints a Markdown section on stdout.
  */
 import { Etcd3 } from "etcd3";
+import { AGENT_V8_FLAGS } from "../../mod/agent/v8_flags.ts";
 import { AGENT_DENO_FLAGS, AgentProcess } from "../../tests/harness/agent_process.ts";
 import { Cluster, type Host } from "../../tests/harness/cluster.ts";
 import { EtcdServer } from "../../tests/harness/etcd.ts";
@@ -36,9 +39,14 @@ const opt = (name: string, def: string) => {
 const PEERS = Number(opt("peers", "5000"));
 const RUNS = Number(opt("runs", "3"));
 const ONLY = opt("only", "convergence,latency,dataplane,footprint").split(",");
-const TUNED_FLAGS = ["--v8-flags=--max-semi-space-size=1,--max-old-space-size=128"];
-/** V8 flags of the agents in convergence and latency (`--v8 default` to drop them). */
-const TUNED = opt("v8", "tuned") === "tuned" ? TUNED_FLAGS : [];
+/**
+ * How agents run: `--v8 agent` (default) as deployed, with {@linkcode AGENT_V8_FLAGS} in
+ * `DENO_V8_FLAGS` (the harness sets it); `--v8 none` with V8's defaults; anything else is
+ * used as the V8 flags.
+ */
+const V8 = opt("v8", "agent");
+const v8Flags = (v: string) => v === "agent" ? [] : [`--v8-flags=${v === "none" ? "" : v}`];
+const AGENT_RUN = [...AGENT_DENO_FLAGS, ...v8Flags(V8)];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) =>
@@ -150,7 +158,7 @@ async function convergence(out: string[]) {
     const ref: number[] = [], agent: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       ref.push(await refConvergence(PEERS));
-      agent.push((await agentConvergence(client, etcd, PEERS, [...AGENT_DENO_FLAGS, ...TUNED])).ms);
+      agent.push((await agentConvergence(client, etcd, PEERS, AGENT_RUN)).ms);
     }
     const ratio = median(agent) / median(ref);
     out.push(
@@ -167,10 +175,15 @@ async function convergence(out: string[]) {
 
 async function latency(out: string[]) {
   await withEtcd(async (client, etcd) => {
-    const { cluster, host, prefix } = await agentConvergence(client, etcd, 0, [
-      ...AGENT_DENO_FLAGS,
-      ...TUNED,
-    ], true);
+    const { cluster, host, prefix } = await agentConvergence(client, etcd, 0, AGENT_RUN, true);
+    // A plain watcher in this process: when etcd delivers each put to any watcher.
+    const delivered = new Map<string, number>();
+    const watcher = await client.watch().prefix(`${prefix}/subnets/`).create();
+    watcher.on("put", (kv) => {
+      const key = kv.key.toString();
+      const subnet = key.slice(key.lastIndexOf("/") + 1).replace("-", "/");
+      if (!delivered.has(subnet)) delivered.set(subnet, nowMs());
+    });
     const mon = new Deno.Command("ip", {
       args: ["-n", host.ns.name, "-ts", "monitor", "route"],
       env: { TZ: "UTC" },
@@ -193,24 +206,36 @@ async function latency(out: string[]) {
     try {
       await sleep(300);
       const put = new Map<string, number>();
+      const rtt: number[] = [];
       for (let i = 0; i < 200; i++) {
         const k = 1000 + i;
-        put.set(peerSubnet(k), nowMs());
+        const t0 = nowMs();
+        put.set(peerSubnet(k), t0);
         await client.put(leaseKey(prefix, k)).value(leaseValue(k));
+        rtt.push(nowMs() - t0);
         await sleep(50);
       }
       await sleep(500);
-      const lat = [...put].filter(([s]) => seen.has(s)).map(([s, t]) => seen.get(s)! - t);
-      if (lat.length < 200) throw new Error(`only ${lat.length} of 200 routes seen`);
+      const done = [...put].filter(([s]) => seen.has(s) && delivered.has(s));
+      if (done.length < 200) throw new Error(`only ${done.length} of 200 routes seen`);
+      const total = done.map(([s, t]) => seen.get(s)! - t);
+      const etcdPart = done.map(([s, t]) => delivered.get(s)! - t);
+      const agentPart = done.map(([s]) => seen.get(s)! - delivered.get(s)!);
+      const pp = (xs: number[]) => `${pct(xs, 0.5).toFixed(2)} / ${pct(xs, 0.99).toFixed(2)} ms`;
       out.push(
-        `| event latency p50 / p99 (200 puts, 50 ms apart) | ${pct(lat, 0.5).toFixed(2)} / ${
-          pct(lat, 0.99).toFixed(2)
-        } ms | ` +
-          `upstream flanneld measured here: 2.4 / 4.5 ms | ${(pct(lat, 0.5) / 2.4).toFixed(2)}× / ${
-            (pct(lat, 0.99) / 4.5).toFixed(2)
-          }× |`,
+        `| event latency p50 / p99 (200 puts, 50 ms apart) | ${pp(total)} | ` +
+          `upstream flanneld measured here: 2.4 / 4.5 ms | ${
+            (pct(total, 0.5) / 2.4).toFixed(2)
+          }× / ${(pct(total, 0.99) / 4.5).toFixed(2)}× |`,
+        `| … of which put → etcd delivers the event to a watcher (this process) | ${
+          pp(etcdPart)
+        } | put round trip ${pp(rtt)} | |`,
+        `| … of which event delivered → route in the kernel (the agent's share) | ${
+          pp(agentPart)
+        } | | |`,
       );
     } finally {
+      await watcher.cancel().catch(() => {});
       mon.kill();
       await pump.catch(() => {});
       await mon.status;
@@ -349,14 +374,13 @@ async function rssOf(pid: number): Promise<{ hwm: number; rss: number }> {
 
 async function footprint(out: string[]) {
   await withEtcd(async (client, etcd) => {
-    for (
-      const [label, deno] of [["default V8 flags", AGENT_DENO_FLAGS], ["`" + TUNED[0] + "`", [
-        ...AGENT_DENO_FLAGS,
-        ...TUNED,
-      ]]] as const
-    ) {
+    const runs = [
+      [`\`DENO_V8_FLAGS=${AGENT_V8_FLAGS}\` (as deployed)`, AGENT_DENO_FLAGS],
+      ["V8's default flags", [...AGENT_DENO_FLAGS, ...v8Flags("none")]],
+    ] as const;
+    for (const [label, deno] of runs) {
       const hwm: number[] = [];
-      for (let r = 0; r < Math.min(RUNS, 2); r++) {
+      for (let r = 0; r < RUNS; r++) {
         const { cluster, host } = await agentConvergence(client, etcd, PEERS, [...deno], true);
         try {
           await sleep(12_000); // one periodic full pass (10 s) over all entries

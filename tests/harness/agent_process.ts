@@ -2,12 +2,14 @@
  * An agent (`main.ts`) running as a real process inside a network namespace, with its log
  * collected for assertions and failure reports.
  */
+import { AGENT_V8_FLAGS } from "../../mod/agent/v8_flags.ts";
+
 /** The repository root (agents run its main.ts). */
 export const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 
 const decoder = new TextDecoder();
 
-/** Extra deno flags for agents (memory tuning is the launcher's business; tests use defaults). */
+/** The deno command line of agents (their V8 flags come in `DENO_V8_FLAGS`, as deployed). */
 export const AGENT_DENO_FLAGS = ["run", "-A", "--cached-only"];
 
 export class AgentProcess {
@@ -25,7 +27,10 @@ export class AgentProcess {
     this.#done = child.status.then((s) => (this.#status = s));
   }
 
-  /** Runs `deno run -A --cached-only main.ts <args>` via `ip netns exec <ns>`. */
+  /**
+   * Runs `deno run -A --cached-only main.ts <args>` via `ip netns exec <ns>`, with the
+   * deployed V8 flags ({@linkcode AGENT_V8_FLAGS}) unless `env` sets `DENO_V8_FLAGS`.
+   */
   static start(
     ns: string,
     args: string[],
@@ -44,7 +49,7 @@ export class AgentProcess {
         ...args,
       ],
       cwd: REPO_ROOT,
-      env: { NO_COLOR: "1", ...env },
+      env: { NO_COLOR: "1", DENO_V8_FLAGS: AGENT_V8_FLAGS, ...env },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -6,6 +6,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { renderStub } from "../../scripts/compile.ts";
+import { AGENT_V8_FLAGS } from "../../mod/agent/v8_flags.ts";
 import { BUNDLE_RUN_FLAGS } from "../../mod/cni/install.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../harness/assert.ts";
 import { exec, isRoot, NOT_ROOT, withNetns } from "../harness/netns.ts";
@@ -84,6 +85,33 @@ Deno.test("renderStub() runs the CNI face for `flannel` or CNI_COMMAND, main.ts 
     threw = true;
   }
   assert(threw, "only the two known CNI entries are accepted");
+});
+
+Deno.test("renderStub() gives the agent AGENT_V8_FLAGS unless DENO_V8_FLAGS is set; not CNI", async () => {
+  const hash = "ef".repeat(32);
+  const dir = await Deno.makeTempDir();
+  try {
+    // An unpacked payload whose "deno" prints the DENO_V8_FLAGS it was given.
+    const app = `${dir}/cache/${hash.slice(0, 32)}`;
+    await Deno.mkdir(app, { recursive: true });
+    await Deno.writeTextFile(`${app}/.complete`, "");
+    await Deno.writeTextFile(`${app}/deno`, '#!/bin/sh\necho "v8=${DENO_V8_FLAGS-unset}"\n', {
+      mode: 0o755,
+    });
+    await Deno.writeTextFile(`${dir}/flanneld`, renderStub(hash), { mode: 0o755 });
+    const v8 = async (env: Record<string, string>) =>
+      (await runIt(`${dir}/flanneld`, [], { FLANNEL_LAUNCHER_DIR: `${dir}/cache`, ...env }))
+        .stdout.trim();
+    assertEquals(await v8({}), `v8=${AGENT_V8_FLAGS}`);
+    assertEquals(
+      await v8({ DENO_V8_FLAGS: "--max-old-space-size=64" }),
+      "v8=--max-old-space-size=64",
+    );
+    assertEquals(await v8({ DENO_V8_FLAGS: "" }), "v8=", "an empty value turns them off");
+    assertEquals(await v8({ CNI_COMMAND: "ADD" }), "v8=unset", "CNI calls keep V8's defaults");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 interface Run {
