@@ -74,8 +74,10 @@ name=\${0##*/}; name=\${name%.ts}; name=\${name%.js}
 if [ -n "\${CNI_COMMAND+set}" ] || [ "$name" = flannel ]; then
   exec "$dir/deno" run @CNIFLAGS@ "$dir/app/@CNI@" "$@"
 fi
-# The agent's V8 flags (mod/agent/v8_flags.ts); an operator's own DENO_V8_FLAGS wins.
+# The agent's V8 flags (mod/agent/v8_flags.ts); an operator's own DENO_V8_FLAGS wins, and
+# an empty one means V8's defaults (deno itself refuses an empty value).
 export DENO_V8_FLAGS="\${DENO_V8_FLAGS-@V8FLAGS@}"
+[ -n "$DENO_V8_FLAGS" ] || unset DENO_V8_FLAGS
 exec "$dir/deno" run -A --cached-only --config "$dir/app/deno.json" "$dir/app/main.ts" "$@"
 exit 1
 `;

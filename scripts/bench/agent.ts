@@ -40,13 +40,12 @@ const PEERS = Number(opt("peers", "5000"));
 const RUNS = Number(opt("runs", "3"));
 const ONLY = opt("only", "convergence,latency,dataplane,footprint").split(",");
 /**
- * How agents run: `--v8 agent` (default) as deployed, with {@linkcode AGENT_V8_FLAGS} in
- * `DENO_V8_FLAGS` (the harness sets it); `--v8 none` with V8's defaults; anything else is
- * used as the V8 flags.
+ * `DENO_V8_FLAGS` of the agents: `--v8 agent` (default) as deployed ({@linkcode
+ * AGENT_V8_FLAGS}, the harness's default); `--v8 none` V8's defaults; anything else is used
+ * as the flags.
  */
 const V8 = opt("v8", "agent");
-const v8Flags = (v: string) => v === "agent" ? [] : [`--v8-flags=${v === "none" ? "" : v}`];
-const AGENT_RUN = [...AGENT_DENO_FLAGS, ...v8Flags(V8)];
+const v8Env = (v: string) => (v === "agent" ? {} : { DENO_V8_FLAGS: v === "none" ? "" : v });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) =>
@@ -127,7 +126,7 @@ async function agentConvergence(
   client: Etcd3,
   endpoint: string,
   n: number,
-  deno: string[],
+  env: Record<string, string>,
   keep = false,
 ) {
   const prefix = `/bench${Math.floor(Math.random() * 1e9)}/network`;
@@ -139,9 +138,9 @@ async function agentConvergence(
   h.agent = AgentProcess.start(
     h.ns.name,
     ["--iface", "eth0", "--subnet-file", h.subnetFile, ...agentFlags(endpoint, prefix)],
-    {},
+    env,
     "bench",
-    deno,
+    AGENT_DENO_FLAGS,
   );
   await h.agent.waitFor(/Initial sync/, 120_000);
   const dt = nowMs() - t0;
@@ -158,7 +157,7 @@ async function convergence(out: string[]) {
     const ref: number[] = [], agent: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       ref.push(await refConvergence(PEERS));
-      agent.push((await agentConvergence(client, etcd, PEERS, AGENT_RUN)).ms);
+      agent.push((await agentConvergence(client, etcd, PEERS, v8Env(V8))).ms);
     }
     const ratio = median(agent) / median(ref);
     out.push(
@@ -175,7 +174,7 @@ async function convergence(out: string[]) {
 
 async function latency(out: string[]) {
   await withEtcd(async (client, etcd) => {
-    const { cluster, host, prefix } = await agentConvergence(client, etcd, 0, AGENT_RUN, true);
+    const { cluster, host, prefix } = await agentConvergence(client, etcd, 0, v8Env(V8), true);
     // A plain watcher in this process: when etcd delivers each put to any watcher.
     const delivered = new Map<string, number>();
     const watcher = await client.watch().prefix(`${prefix}/subnets/`).create();
@@ -375,13 +374,13 @@ async function rssOf(pid: number): Promise<{ hwm: number; rss: number }> {
 async function footprint(out: string[]) {
   await withEtcd(async (client, etcd) => {
     const runs = [
-      [`\`DENO_V8_FLAGS=${AGENT_V8_FLAGS}\` (as deployed)`, AGENT_DENO_FLAGS],
-      ["V8's default flags", [...AGENT_DENO_FLAGS, ...v8Flags("none")]],
+      [`\`DENO_V8_FLAGS=${AGENT_V8_FLAGS}\` (as deployed)`, v8Env("agent")],
+      ["V8's default flags", v8Env("none")],
     ] as const;
-    for (const [label, deno] of runs) {
+    for (const [label, env] of runs) {
       const hwm: number[] = [];
       for (let r = 0; r < RUNS; r++) {
-        const { cluster, host } = await agentConvergence(client, etcd, PEERS, [...deno], true);
+        const { cluster, host } = await agentConvergence(client, etcd, PEERS, env, true);
         try {
           await sleep(12_000); // one periodic full pass (10 s) over all entries
           hwm.push((await rssOf(host.agent!.pid)).hwm);

@@ -12,6 +12,12 @@ const decoder = new TextDecoder();
 /** The deno command line of agents (their V8 flags come in `DENO_V8_FLAGS`, as deployed). */
 export const AGENT_DENO_FLAGS = ["run", "-A", "--cached-only"];
 
+/** The agent's environment: `env` over the defaults; an empty DENO_V8_FLAGS is left out. */
+function agentEnv(env: Record<string, string>): Record<string, string> {
+  const { DENO_V8_FLAGS: v8 = AGENT_V8_FLAGS, ...rest } = env;
+  return { NO_COLOR: "1", ...rest, ...(v8 === "" ? {} : { DENO_V8_FLAGS: v8 }) };
+}
+
 export class AgentProcess {
   readonly #child: Deno.ChildProcess;
   readonly #lines: string[] = [];
@@ -29,7 +35,8 @@ export class AgentProcess {
 
   /**
    * Runs `deno run -A --cached-only main.ts <args>` via `ip netns exec <ns>`, with the
-   * deployed V8 flags ({@linkcode AGENT_V8_FLAGS}) unless `env` sets `DENO_V8_FLAGS`.
+   * deployed V8 flags ({@linkcode AGENT_V8_FLAGS}) unless `env` sets `DENO_V8_FLAGS` (empty:
+   * V8's defaults, as with the launcher).
    */
   static start(
     ns: string,
@@ -49,7 +56,7 @@ export class AgentProcess {
         ...args,
       ],
       cwd: REPO_ROOT,
-      env: { NO_COLOR: "1", DENO_V8_FLAGS: AGENT_V8_FLAGS, ...env },
+      env: agentEnv(env),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
