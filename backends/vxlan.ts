@@ -139,6 +139,7 @@ class VxlanBackend implements Backend {
   readonly #deps: BackendDeps;
   /** MACs chosen by an earlier prepare of this run, reused when a device must be remade. */
   readonly #macs: { 4: string | null; 6: string | null } = { 4: null, 6: null };
+  #announced = false;
 
   constructor(cfg: VxlanConfig, deps: BackendDeps) {
     this.#cfg = cfg;
@@ -146,43 +147,26 @@ class VxlanBackend implements Backend {
   }
 
   async prepare(env: PrepareEnv): Promise<Prepared> {
-    const { config, iface, lease } = env;
+    const { config, iface } = env;
     const cfg = this.#cfg;
+    if (!this.#announced) {
+      // Upstream's line, once per run (prepare runs again in every full pass).
+      env.logger.info(
+        `VXLAN config: VNI=${cfg.vni} Port=${cfg.port} GBP=${cfg.gbp} Learning=${cfg.learning} ` +
+          `DirectRouting=${cfg.directRouting}`,
+      );
+      this.#announced = true;
+    }
     const base = cfg.mtu > 0 ? cfg.mtu : iface.mtu;
-    const families = ([4, 6] as const).filter((f) =>
-      f === 4 ? config.enableIPv4 : config.enableIPv6
-    );
     const devs: { 4: string | null; 6: string | null } = { 4: null, 6: null };
     const data: { 4?: unknown; 6?: unknown } = {};
     let mtu = Infinity;
-    for (const fam of families) {
-      const name = vxlanDeviceName(fam, cfg.vni);
-      const local = fam === 4 ? iface.extAddr4 : iface.extAddr6;
-      if (local === null) {
-        throw new ConfigError(`Cannot set up "${name}": no IPv${fam} address on "${iface.name}"`);
-      }
-      const devMtu = base - (fam === 4 ? VXLAN_OVERHEAD_V4 : VXLAN_OVERHEAD_V6);
-      const hint = fam === 4 ? env.hints.macV4 : env.hints.macV6;
-      const mac = await ensureVxlanDevice(this.#deps, env.logger, {
-        name,
-        vni: cfg.vni,
-        link: iface.index,
-        local,
-        port: cfg.port,
-        gbp: cfg.gbp,
-        learning: cfg.learning,
-        l2miss: false,
-        l3miss: false,
-        mtu: devMtu,
-        mac: this.#macs[fam] ?? (hint !== null ? parseMac(hint) : null) ?? "",
-      });
-      this.#macs[fam] = mac;
-      if (lease !== null) {
-        await ensureAddresses(this.#deps.devices, name, fam, lease, config);
-      }
-      devs[fam] = name;
-      data[fam] = { VNI: cfg.vni, VtepMAC: mac };
-      mtu = Math.min(mtu, devMtu);
+    for (const fam of [4, 6] as const) {
+      if (!(fam === 4 ? config.enableIPv4 : config.enableIPv6)) continue;
+      const dev = await this.#device(env, fam, base);
+      devs[fam] = dev.name;
+      data[fam] = { VNI: cfg.vni, VtepMAC: dev.mac };
+      mtu = Math.min(mtu, dev.mtu);
     }
     const facts: VxlanPlanFacts = {
       directRouting: cfg.directRouting,
@@ -202,6 +186,35 @@ class VxlanBackend implements Backend {
       devices: [devs[4], devs[6]].filter((d): d is string => d !== null),
       desiredState: (remote) => vxlanPlan(facts, remote),
     };
+  }
+
+  /** Ensures one family's device (and, once leased, its address); returns name, MAC, MTU. */
+  async #device(env: PrepareEnv, fam: 4 | 6, base: number) {
+    const { config, iface, lease } = env;
+    const cfg = this.#cfg;
+    const name = vxlanDeviceName(fam, cfg.vni);
+    const local = fam === 4 ? iface.extAddr4 : iface.extAddr6;
+    if (local === null) {
+      throw new ConfigError(`Cannot set up "${name}": no IPv${fam} address on "${iface.name}"`);
+    }
+    const mtu = base - (fam === 4 ? VXLAN_OVERHEAD_V4 : VXLAN_OVERHEAD_V6);
+    const hint = fam === 4 ? env.hints.macV4 : env.hints.macV6;
+    const mac = await ensureVxlanDevice(this.#deps, env.logger, {
+      name,
+      vni: cfg.vni,
+      link: iface.index,
+      local,
+      port: cfg.port,
+      gbp: cfg.gbp,
+      learning: cfg.learning,
+      l2miss: false,
+      l3miss: false,
+      mtu,
+      mac: this.#macs[fam] ?? (hint !== null ? parseMac(hint) : null) ?? "",
+    });
+    this.#macs[fam] = mac;
+    if (lease !== null) await ensureAddresses(this.#deps.devices, name, fam, lease, config);
+    return { name, mac, mtu };
   }
 }
 

@@ -12,7 +12,7 @@ import type { ExternalInterface, PrepareEnv } from "../../mod/agent/backend.ts";
 import { loadNetworkConfig } from "../../mod/config/net_conf.ts";
 import { ConfigError, ParseError } from "../../mod/errors.ts";
 import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
-import { silentLogger } from "../../mod/log.ts";
+import { createLogger, silentLogger } from "../../mod/log.ts";
 import { describeEntry } from "../../mod/reconcile/entries.ts";
 
 const NO_HINTS = { macV4: null, macV6: null, publicIP: null, publicIPv6: null };
@@ -183,6 +183,30 @@ Deno.test("vxlan.prepare() honours the MTU option and an IPv4-only config", asyn
   assertEquals([...k.links.keys()], ["flannel.3"]);
   assertEquals(p.attrs.publicIPv6, null);
   assertEquals(p.attrs.backendV6Data, undefined);
+});
+
+Deno.test("vxlan.prepare() logs upstream's VXLAN config line once per run", async (t) => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{}, "VXLAN config: VNI=1 Port=0 GBP=false Learning=false DirectRouting=false"],
+    [
+      { VNI: 42, Port: 4789, GBP: true, Learning: true, DirectRouting: true },
+      "VXLAN config: VNI=42 Port=4789 GBP=true Learning=true DirectRouting=true",
+    ],
+  ];
+  for (const [raw, want] of cases) {
+    await t.step(want, async () => {
+      const lines: string[] = [];
+      const logger = createLogger({ write: (l) => lines.push(l), nowMicros: () => 0, pid: 1 });
+      const b = vxlan.create(vxlan.parseConfig(raw), deps(new FakeKernel()));
+      const leased = lease({ subnet: "10.244.1.0/24", ipv6Subnet: "fd00:10:0:1::/64" });
+      await b.prepare(env(DUAL, { logger }));
+      await b.prepare(env(DUAL, { logger, lease: leased })); // after acquisition
+      await b.prepare(env(DUAL, { logger, lease: leased })); // a full pass
+      const config = lines.filter((l) => l.includes("VXLAN config"));
+      assertEquals(config.length, 1, lines.join("\n"));
+      assert(config[0]!.trimEnd().endsWith(`] ${want}`), config[0]);
+    });
+  }
 });
 
 Deno.test("vxlan.prepare() reuses a compatible device and keeps its MAC across restarts", async () => {
