@@ -12,7 +12,7 @@ import { lookupBackend } from "./backends/mod.ts";
 import { type AgentDeps, runAgent } from "./mod/agent/agent.ts";
 import type { BackendDeps } from "./mod/agent/backend.ts";
 import { NetlinkKernel, procSysctl } from "./mod/agent/netlink_kernel.ts";
-import { openRtnl } from "./mod/agent/rtnl_conn.ts";
+import { kernelEvents, openRtnl } from "./mod/agent/rtnl_conn.ts";
 import { systemClock } from "./mod/clock.ts";
 import type { Options } from "./mod/config/flags.ts";
 import { flagsConfigLine } from "./mod/config/flags_text.ts";
@@ -101,6 +101,7 @@ export async function runAgentFace(o: Options): Promise<number> {
         return f.create(f.parseConfig(c.backend), backendDeps);
       },
       kernel,
+      events: kernelEvents(rtnl),
       readFacts: (canReach) => kernel.readFacts(canReach),
       writeSubnetEnv: (s) =>
         writeSubnetEnvFile(

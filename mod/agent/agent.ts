@@ -1,7 +1,7 @@
 /**
  * The agent's lifecycle (spec §1.5, DESIGN "a node joins"): network config → external
  * interface → backend devices → lease → device addresses → firewall → subnet.env → ready →
- * lease watch feeding the reconciler, periodic full passes, lease renewal.
+ * lease watch feeding the reconciler, periodic full passes (early on kernel events), renewal.
  *
  * Design notes: everything is injected ({@linkcode AgentDeps}), so the whole sequence runs in
  * unit tests against a fake kernel and a fake manager; main.ts wires the real pieces. Errors
@@ -23,6 +23,7 @@ import { RTPROT_FLANNEL } from "../reconcile/diff.ts";
 import { LeaseRevokedError, type StoredHints, type SubnetManager } from "../subnet/manager.ts";
 import type { Backend, ExternalInterface, Prepared } from "./backend.ts";
 import { type IfaceFacts, selectInterface } from "./iface.ts";
+import { type KernelEvents, repairLoop } from "./repair_loop.ts";
 import { watchLoop } from "./watch_loop.ts";
 import { Prefetch } from "./prefetch.ts";
 import { fatalUnlessUnavailable, retryForever } from "./retry.ts";
@@ -55,6 +56,8 @@ export interface AgentDeps {
   kernel: KernelPort;
   /** Links, addresses, default routes and the route to `canReach` (netlink). */
   readFacts(canReach: IPAddr | null): Promise<IfaceFacts>;
+  /** rtnetlink notifications for event-driven repair; without them only periodic passes run. */
+  events?: KernelEvents;
   /** Formats and writes subnet.env atomically. */
   writeSubnetEnv(state: AgentState): Promise<void>;
   clock: Clock;
@@ -138,7 +141,12 @@ async function bootstrap(d: AgentDeps, signal: AbortSignal): Promise<Boot | null
   return { state: { config, iface, lease, prepared }, backend, watch };
 }
 
-function makeReconciler(d: AgentDeps, s: AgentState, backend: () => Promise<void>): Reconciler {
+/** The reconciler; each full pass first re-ensures the devices (a deleted flannel.1 comes back). */
+function makeReconciler(d: AgentDeps, s: AgentState, b: Backend): Reconciler {
+  const ensure = async () => {
+    const env = { config: s.config, iface: s.iface, lease: s.lease, hints: NO_HINTS };
+    s.prepared = await b.prepare({ ...env, logger: d.logger.with(b.type) });
+  };
   return new Reconciler({
     kernel: d.kernel,
     scope: {
@@ -149,8 +157,19 @@ function makeReconciler(d: AgentDeps, s: AgentState, backend: () => Promise<void
     clock: d.clock,
     logger: d.logger.with("reconcile"),
     intervalMs: d.options.reconcileIntervalSeconds * 1000,
-    ensure: backend,
+    ensure,
   });
+}
+
+/** Event-driven repair for the watch loop, when the kernel's notifications are available. */
+function repairOf(d: AgentDeps, s: AgentState, reconciler: Reconciler, signal: AbortSignal) {
+  const events = d.events;
+  if (events === undefined) return {};
+  const logger = d.logger.with("reconcile");
+  const devices = () => s.prepared.devices;
+  return {
+    repair: () => repairLoop({ events, reconciler, devices, clock: d.clock, logger, signal }),
+  };
 }
 
 /**
@@ -172,24 +191,22 @@ export async function runAgent(d: AgentDeps, signal: AbortSignal): Promise<numbe
   }
   if (boot === null) return 0;
   const { state: s, backend: b, watch } = boot;
-  // Each full pass first re-ensures the devices and addresses (a deleted flannel.1 comes back).
-  const ensure = async () => {
-    s.prepared = await b.prepare({
-      config: s.config,
-      iface: s.iface,
-      lease: s.lease,
-      hints: NO_HINTS,
-      logger: d.logger.with(b.type),
-    });
-  };
-  const reconciler = makeReconciler(d, s, ensure);
+  const reconciler = makeReconciler(d, s, b);
   if (!await ready(d, s, inner)) {
     life.abort();
     return EXIT_FATAL;
   }
   d.logger.info("Running backend.");
   // The watch was opened during acquisition: its first snapshot is usually read by now.
-  const watching = watchLoop({ ...d, state: s, reconciler, signal: inner, first: watch });
+  const repair = repairOf(d, s, reconciler, inner);
+  const watching = watchLoop({
+    ...d,
+    ...repair,
+    state: s,
+    reconciler,
+    signal: inner,
+    first: watch,
+  });
   d.onRunning?.(s);
   const status = await complete(d, s, inner);
   life.abort();

@@ -1,6 +1,7 @@
 /**
  * The agent's rtnetlink connection: {@linkcode RtnlConn} over mod/netlink's `Conn` and FFI
- * socket, opened in the calling process's network namespace (or `netns`).
+ * socket, opened in the calling process's network namespace (or `netns`), and the kernel's
+ * notifications for event-driven repair ({@linkcode kernelEvents}).
  *
  * Design notes: requests run on one synchronous socket (µs per call; the notes measured
  * 500 k neighbour replaces/s batched), so these methods resolve at once; 256 messages per
@@ -8,9 +9,11 @@
  */
 import { Conn } from "../netlink/conn.ts";
 import * as K from "../netlink/codec/consts.ts";
+import { subscribe } from "../netlink/events.ts";
 import { NetlinkSocket } from "../netlink/socket.ts";
 import { type IPAddr, IPNet } from "../ip/mod.ts";
 import type { RtnlConn } from "./netlink_kernel.ts";
+import type { KernelEvents } from "./repair_loop.ts";
 
 /** Messages per sendto (the notes: 64–256 is the sweet spot). */
 export const BATCH_SIZE = 256;
@@ -93,5 +96,22 @@ export function openRtnl(netns?: string): RtnlConn & { close(): void } {
       ),
     send: (reqs) => run(() => conn.batch(reqs)),
     close: () => conn.close(),
+  };
+}
+
+/**
+ * The repair loop's {@linkcode KernelEvents}: `ip monitor link route neigh` in the calling
+ * process's namespace (or `netns`), and the links from `conn`'s dump.
+ */
+export function kernelEvents(conn: Pick<RtnlConn, "dumpLinks">, netns?: string): KernelEvents {
+  return {
+    subscribe: (signal) =>
+      subscribe(["link", "route", "neigh"], { signal, ...(netns !== undefined ? { netns } : {}) }),
+    links: async () =>
+      (await conn.dumpLinks()).map((l) => ({
+        index: l.index,
+        name: l.name ?? "",
+        up: (l.flags & K.IFF_UP) !== 0,
+      })),
   };
 }

@@ -4,7 +4,7 @@
  * Design notes: each remote lease is one reconciler group (keyed like the LeaseWatcher), so an
  * event costs work for that lease only. The first snapshot is applied with a full pass (kernel
  * read back, stale entries of leases gone while we were down pruned); only then do the periodic
- * passes start. Later results are flushed at once: the latency from a store event to the
+ * passes and the event-driven repair start. Later results are flushed at once: the latency from a store event to the
  * kernel is one batched netlink round trip. A watch that fails or ends is started again after a
  * second; its first result is a snapshot, which the LeaseWatcher turns into the difference.
  */
@@ -29,6 +29,8 @@ export interface WatchLoopDeps {
   reconciler: Reconciler;
   /** A watch already opened (its results are used before any new watch is started). */
   first?: AsyncIterable<LeaseWatchResult>;
+  /** Event-driven repair (./repair_loop.ts), started with the periodic passes. */
+  repair?: () => Promise<void>;
   clock: Clock;
   logger: Logger;
   signal: AbortSignal;
@@ -81,7 +83,7 @@ export async function watchLoop(d: WatchLoopDeps): Promise<void> {
               `${r.deleted} stale entries pruned`,
           );
           if (d.logger.enabled(3)) d.logger.v(3, `Memory after initial sync: ${memoryText()}`);
-          periodic = d.reconciler.run(d.signal);
+          periodic = Promise.all([d.reconciler.run(d.signal), d.repair?.()]).then(() => {});
         } else if (events.length > 0) {
           const t0 = d.clock.now();
           const r = await d.reconciler.flush();

@@ -1,21 +1,23 @@
 /**
  * The reconciler: the only code that changes kernel state for remote leases.
  *
- * Design notes: desired state is kept per group (one group per remote lease) so a lease event
- * costs work proportional to that lease, not to the cluster. A change queues `replace` or
- * `delete` ops per entry key; {@linkcode Reconciler.flush} sends the due ones in one batched
- * call. A full pass ({@linkcode Reconciler.fullPass}, every `intervalMs` from
- * {@linkcode Reconciler.run}) re-ensures the devices, reads the kernel back (streamed into the
- * diff: the entries read are not kept) and repairs every difference: a deleted route, neighbour, FDB entry or whole device comes back, and entries of
- * leases that vanished while we were down are pruned. A failed op is retried for its key alone
- * with exponential backoff; nothing here throws into the agent. Flushes and passes run one at a
- * time (a promise chain), so the kernel never sees two writers from us.
+ * Design notes: desired state is kept per group (one group per remote lease, ./desired.ts) so
+ * a lease event costs work proportional to that lease, not to the cluster. A change queues
+ * `replace` or `delete` ops per entry key; {@linkcode Reconciler.flush} sends the due ones in
+ * one batched call. A full pass ({@linkcode Reconciler.fullPass}, every `intervalMs` from
+ * {@linkcode Reconciler.run}, or early on {@linkcode Reconciler.requestPass}) re-ensures the
+ * devices, reads the kernel back (streamed into the diff: the entries read are not kept) and
+ * repairs every difference: a deleted route, neighbour, FDB entry or whole device comes back,
+ * and entries of leases that vanished while we were down are pruned. A failed op is retried
+ * for its key alone with exponential backoff; nothing here throws into the agent. Flushes and
+ * passes run one at a time (a promise chain), so the kernel never sees two writers from us.
  */
 import type { Clock } from "../clock.ts";
 import { errorText } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { Differ, type Observed, type Op, orderOps, type Scope } from "./diff.ts";
-import { describeEntry, type Entry, entryKey, sameEntry } from "./entries.ts";
+import { DesiredEntries } from "./desired.ts";
+import { describeEntry, type Entry, entryKey } from "./entries.ts";
 
 /** The kernel as the reconciler sees it (mod/agent/netlink_kernel.ts is the real one). */
 export interface KernelPort {
@@ -57,12 +59,11 @@ interface Pending {
 
 export class Reconciler {
   readonly #o: ReconcilerOptions;
-  readonly #desired = new Map<string, Entry>();
-  readonly #owner = new Map<string, string>();
-  readonly #groups = new Map<string, string[]>();
+  readonly #desired = new DesiredEntries();
   readonly #pending = new Map<string, Pending>();
   #chain: Promise<unknown> = Promise.resolve();
   #wake: AbortController | null = null;
+  #passWanted = false;
 
   constructor(opts: ReconcilerOptions) {
     this.#o = opts;
@@ -70,57 +71,37 @@ export class Reconciler {
 
   /** Number of entries currently desired. */
   get size(): number {
-    return this.#desired.size;
+    return this.#desired.byKey.size;
   }
 
   /** Entries currently desired (for status and tests). */
   desired(): Entry[] {
-    return [...this.#desired.values()];
+    return [...this.#desired.byKey.values()];
+  }
+
+  /** The desired entry under `e`'s key (the kernel object `e` occupies), if any. */
+  wanted(e: Entry): Entry | undefined {
+    return this.#desired.wanted(e);
   }
 
   /** Sets the entries of one group (a remote lease); queues what changed. */
   setGroup(group: string, entries: readonly Entry[]): void {
-    const keys: string[] = [];
-    for (const e of entries) {
-      const k = entryKey(e);
-      keys.push(k);
-      const cur = this.#desired.get(k);
-      this.#owner.set(k, group);
-      if (cur !== undefined && sameEntry(cur, e)) continue;
-      this.#desired.set(k, e);
-      this.#queue(k, { op: "replace", entry: e });
-    }
-    const old = this.#groups.get(group);
-    if (old !== undefined) {
-      const fresh = new Set(keys);
-      for (const k of old) if (!fresh.has(k)) this.#drop(group, k);
-    }
-    if (keys.length > 0) this.#groups.set(group, keys);
-    else this.#groups.delete(group);
+    this.#desired.setGroup(group, entries, this.#queue);
   }
 
   /** Removes a group; its entries are queued for deletion. */
   deleteGroup(group: string): void {
-    for (const k of this.#groups.get(group) ?? []) this.#drop(group, k);
-    this.#groups.delete(group);
+    this.#desired.deleteGroup(group, this.#queue);
   }
 
   /** Group names currently held. */
   groups(): string[] {
-    return [...this.#groups.keys()];
+    return this.#desired.groups();
   }
 
-  #drop(group: string, k: string): void {
-    if (this.#owner.get(k) !== group) return;
-    const e = this.#desired.get(k);
-    this.#desired.delete(k);
-    this.#owner.delete(k);
-    if (e !== undefined) this.#queue(k, { op: "delete", entry: e });
-  }
-
-  #queue(k: string, op: Op): void {
+  readonly #queue = (k: string, op: Op): void => {
     this.#pending.set(k, { op, attempts: 0, dueAt: 0 });
-  }
+  };
 
   /** Applies the queued ops that are due, in one batch. Never throws. */
   flush(): Promise<PassResult> {
@@ -137,12 +118,21 @@ export class Reconciler {
     this.#wake?.abort();
   }
 
+  /**
+   * Asks {@linkcode run} for a full pass now (the kernel changed under us); it counts as the
+   * periodic one. Held until `run` starts, so no pass runs before the first lease snapshot.
+   */
+  requestPass(): void {
+    this.#passWanted = true;
+    this.kick();
+  }
+
   /** Full passes every `intervalMs` plus due retries, until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const { clock, intervalMs } = this.#o;
     let nextFull = clock.now() + intervalMs;
     while (!signal.aborted) {
-      const due = Math.min(nextFull, this.#nextRetry());
+      const due = this.#passWanted ? 0 : Math.min(nextFull, this.#nextRetry());
       this.#wake = new AbortController();
       await clock.sleep(
         Math.max(0, due - clock.now()),
@@ -150,7 +140,8 @@ export class Reconciler {
       );
       this.#wake = null;
       if (signal.aborted) break;
-      if (clock.now() >= nextFull) {
+      if (this.#passWanted || clock.now() >= nextFull) {
+        this.#passWanted = false;
         await this.fullPass();
         nextFull = clock.now() + intervalMs;
       }
@@ -190,7 +181,7 @@ export class Reconciler {
         logger.warn(`Full reconcile: could not ensure devices: ${errorText(err)}`);
       }
     }
-    const differ = new Differ(this.#desired, scope);
+    const differ = new Differ(this.#desired.byKey, scope);
     try {
       await kernel.scan(scope, (o) => differ.observe(o));
     } catch (err) {

@@ -183,3 +183,29 @@ Deno.test("Reconciler.run() makes a full pass every interval and stops on abort"
   ctl.abort();
   await done;
 });
+
+Deno.test("Reconciler.requestPass() waits for run(), then passes at once and restarts the interval", async () => {
+  const { kernel, clock, rec } = setup();
+  rec.setGroup("a", peer(2));
+  await rec.flush();
+  kernel.entries.clear();
+  rec.requestPass(); // before run(): held (no pass before the first lease snapshot)
+  await clock.tick(0);
+  assertEquals(kernel.entries.size, 0);
+  const ctl = new AbortController();
+  const done = rec.run(ctl.signal);
+  await clock.tick(0);
+  assertEquals(kernel.entries.size, 3, "the held request runs as soon as run() starts");
+  await clock.tick(6_000);
+  kernel.entries.clear();
+  rec.requestPass();
+  await clock.tick(0);
+  assertEquals(kernel.entries.size, 3, "a request wakes the sleeping loop");
+  kernel.entries.clear();
+  await clock.tick(9_999);
+  assertEquals(kernel.entries.size, 0, "the periodic pass counts from the requested one");
+  await clock.tick(1);
+  assertEquals(kernel.entries.size, 3);
+  ctl.abort();
+  await done;
+});
