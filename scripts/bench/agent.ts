@@ -15,28 +15,19 @@
  *
  * Usage: `deno run -A scripts/bench/agent.ts [--peers 5000] [--runs 3] [--only a,b]
  * [--v8 agent|none|<flags>]`.
- * Prints a Markdown section on stdout.
+ * Prints a Markdown section on stdout. The pieces: ./agent_runs.ts (etcd, agents),
+ * ./agent_dataplane.ts (the data plane measure), ./overlay.ts (the hand-made side),
+ * ./agent_data.ts (the synthetic cluster).
  */
-import { Etcd3 } from "etcd3";
+import type { Etcd3 } from "etcd3";
 import { AGENT_V8_FLAGS } from "../../mod/agent/v8_flags.ts";
-import { AGENT_DENO_FLAGS, AgentProcess } from "../../tests/harness/agent_process.ts";
-import { Cluster, type Host } from "../../tests/harness/cluster.ts";
-import { EtcdServer } from "../../tests/harness/etcd.ts";
-import { exec } from "../../tests/harness/netns.ts";
-import {
-  agentFlags,
-  leaseKey,
-  leaseValue,
-  parseIpTimestamp,
-  peerSubnet,
-  refBatches,
-} from "./agent_data.ts";
+import { leaseKey, leaseValue, peerSubnet, refBatches } from "./agent_data.ts";
+import { dataplane } from "./agent_dataplane.ts";
+import { agentConvergence, withEtcd } from "./agent_runs.ts";
+import { argOpt, median, nowMs, procMemoryMiB, sleep } from "./common.ts";
+import { RouteMonitor, timeReference } from "./overlay.ts";
 
-const args = Deno.args;
-const opt = (name: string, def: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] ?? def : def;
-};
+const opt = (name: string, def: string) => argOpt(Deno.args, name, def);
 const PEERS = Number(opt("peers", "5000"));
 const RUNS = Number(opt("runs", "3"));
 const ONLY = opt("only", "convergence,latency,dataplane,footprint").split(",");
@@ -48,115 +39,8 @@ const ONLY = opt("only", "convergence,latency,dataplane,footprint").split(",");
 const V8 = opt("v8", "agent");
 const v8Env = (v: string) => (v === "agent" ? {} : { DENO_V8_FLAGS: v === "none" ? "" : v });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
-const nowMs = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function withEtcd<T>(fn: (client: Etcd3, endpoint: string) => Promise<T>) {
-  const etcd = await EtcdServer.start({ unixSocket: true });
-  const client = new Etcd3({ hosts: etcd.endpoint });
-  try {
-    return await fn(client, etcd.unixEndpoint!);
-  } finally {
-    client.close();
-    await etcd.close();
-  }
-}
-
-async function putLeases(client: Etcd3, prefix: string, from: number, to: number) {
-  const CONC = 64;
-  for (let i = from; i < to; i += CONC) {
-    const batch = [];
-    for (let j = i; j < Math.min(to, i + CONC); j++) {
-      batch.push(client.put(leaseKey(prefix, j)).value(leaseValue(j)));
-    }
-    await Promise.all(batch);
-  }
-}
-
-async function entryCount(h: Host): Promise<number> {
-  const count = async (cmd: string, a: string[]) =>
-    (await exec(cmd, ["-n", h.ns.name, ...a])).stdout.trim().split("\n").filter((l) => l).length;
-  return await count("ip", ["route", "show", "dev", "flannel.1", "proto", "242"]) +
-    await count("ip", ["neigh", "show", "dev", "flannel.1", "nud", "permanent"]) +
-    await count("bridge", ["fdb", "show", "dev", "flannel.1"]);
-}
-
-async function refConvergence(n: number): Promise<number> {
-  const c = await Cluster.create({ hosts: 1, ipv6: false, prefix: "bc" });
-  const dir = await Deno.makeTempDir({ prefix: "bench-ref-" });
-  try {
-    const h = c.hosts[0]!;
-    await h.ns.ip(
-      "link",
-      "add",
-      "flannel.1",
-      "type",
-      "vxlan",
-      "id",
-      "1",
-      "dev",
-      "eth0",
-      "local",
-      h.ip4,
-      "nolearning",
-      "dstport",
-      "8472",
-    );
-    await h.ns.ip("link", "set", "flannel.1", "up");
-    const { ip, bridge } = refBatches(n);
-    await Deno.writeTextFile(`${dir}/ip`, ip);
-    await Deno.writeTextFile(`${dir}/bridge`, bridge);
-    const t0 = nowMs();
-    await exec("ip", ["-n", h.ns.name, "-batch", `${dir}/ip`]);
-    await exec("bridge", ["-n", h.ns.name, "-batch", `${dir}/bridge`]);
-    const dt = nowMs() - t0;
-    const got = await entryCount(h);
-    if (got !== 3 * n) throw new Error(`reference installed ${got} entries, not ${3 * n}`);
-    return dt;
-  } finally {
-    await c.destroy();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Starts an agent on a fresh host with `n` leases waiting; returns time to converge and the host. */
-async function agentConvergence(
-  client: Etcd3,
-  endpoint: string,
-  n: number,
-  env: Record<string, string>,
-  keep = false,
-) {
-  const prefix = `/bench${Math.floor(Math.random() * 1e9)}/network`;
-  await client.put(`${prefix}/config`).value(`{"Network":"10.0.0.0/8","Backend":{"Type":"vxlan"}}`);
-  await putLeases(client, prefix, 0, n);
-  const c = await Cluster.create({ hosts: 1, ipv6: false, prefix: "ba" });
-  try {
-    const h = c.hosts[0]!;
-    const t0 = nowMs();
-    h.agent = AgentProcess.start(
-      h.ns.name,
-      ["--iface", "eth0", "--subnet-file", h.subnetFile, ...agentFlags(endpoint, prefix)],
-      env,
-      "bench",
-      AGENT_DENO_FLAGS,
-    );
-    await h.agent.waitFor(/Initial sync/, 120_000);
-    const dt = nowMs() - t0;
-    const got = await entryCount(h);
-    if (got !== 3 * n) {
-      throw new Error(`agent installed ${got} entries, not ${3 * n}\n${h.agent.log()}`);
-    }
-    if (!keep) await c.destroy();
-    return { ms: dt, cluster: c, host: h, prefix };
-  } catch (err) {
-    await c.destroy(); // namespaces and the agent go, also on failure
-    throw err;
-  }
-}
 
 async function convergence(out: string[]) {
   await withEtcd(async (client, etcd) => {
@@ -165,7 +49,7 @@ async function convergence(out: string[]) {
     // with V8's defaults): one unmeasured start makes it the agent's again, as on a node.
     await agentConvergence(client, etcd, 0, v8Env(V8));
     for (let r = 0; r < RUNS; r++) {
-      ref.push(await refConvergence(PEERS));
+      ref.push(await timeReference(refBatches(PEERS), PEERS, "bc"));
       agent.push((await agentConvergence(client, etcd, PEERS, v8Env(V8))).ms);
     }
     const ratio = median(agent) / median(ref);
@@ -181,6 +65,21 @@ async function convergence(out: string[]) {
   });
 }
 
+/** Puts 200 leases 50 ms apart; when each was put, and the put's round trip. */
+async function putEvents(client: Etcd3, prefix: string) {
+  const put = new Map<string, number>();
+  const rtt: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const k = 1000 + i;
+    const t0 = nowMs();
+    put.set(peerSubnet(k), t0);
+    await client.put(leaseKey(prefix, k)).value(leaseValue(k));
+    rtt.push(nowMs() - t0);
+    await sleep(50);
+  }
+  return { put, rtt };
+}
+
 async function latency(out: string[]) {
   await withEtcd(async (client, etcd) => {
     const { cluster, host, prefix } = await agentConvergence(client, etcd, 0, v8Env(V8), true);
@@ -192,37 +91,11 @@ async function latency(out: string[]) {
       const subnet = key.slice(key.lastIndexOf("/") + 1).replace("-", "/");
       if (!delivered.has(subnet)) delivered.set(subnet, nowMs());
     });
-    const mon = new Deno.Command("ip", {
-      args: ["-n", host.ns.name, "-ts", "monitor", "route"],
-      env: { TZ: "UTC" },
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const seen = new Map<string, number>();
-    const pump = (async () => {
-      let rest = "";
-      for await (const chunk of mon.stdout.pipeThrough(new TextDecoderStream())) {
-        rest += chunk;
-        const lines = rest.split("\n");
-        rest = lines.pop()!;
-        for (const l of lines) {
-          const m = l.match(/^\[([^\]]+)\]\s+(\S+) via .* proto 242/);
-          if (m && !seen.has(m[2]!)) seen.set(m[2]!, parseIpTimestamp(m[1]!));
-        }
-      }
-    })();
+    const mon = new RouteMonitor(host);
+    const seen = mon.seen;
     try {
       await sleep(300);
-      const put = new Map<string, number>();
-      const rtt: number[] = [];
-      for (let i = 0; i < 200; i++) {
-        const k = 1000 + i;
-        const t0 = nowMs();
-        put.set(peerSubnet(k), t0);
-        await client.put(leaseKey(prefix, k)).value(leaseValue(k));
-        rtt.push(nowMs() - t0);
-        await sleep(50);
-      }
+      const { put, rtt } = await putEvents(client, prefix);
       await sleep(500);
       const done = [...put].filter(([s]) => seen.has(s) && delivered.has(s));
       if (done.length < 200) throw new Error(`only ${done.length} of 200 routes seen`);
@@ -244,140 +117,10 @@ async function latency(out: string[]) {
       );
     } finally {
       await watcher.cancel().catch(() => {});
-      mon.kill();
-      await pump.catch(() => {});
-      await mon.status;
+      await mon.stop();
       await cluster.destroy();
     }
   });
-}
-
-async function iperf(from: Host, to: Host): Promise<number> {
-  const srv = new Deno.Command("ip", {
-    args: ["netns", "exec", to.pod.name, "iperf3", "-s", "-1"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await sleep(300);
-  const r = await from.pod.exec("iperf3", ["-c", to.podIP!, "-t", "4", "-J"]);
-  await srv.status;
-  return (JSON.parse(r.stdout).end.sum_received.bits_per_second as number) / 1e9;
-}
-
-async function handOverlay(c: Cluster, kind: "vxlan" | "host-gw") {
-  const subnets = c.hosts.map((_, i) => `10.244.${i + 1}.0/24`);
-  for (const [i, h] of c.hosts.entries()) {
-    const mtu = kind === "vxlan" ? "1450" : "1500";
-    if (kind === "vxlan") {
-      await h.ns.ip(
-        "link",
-        "add",
-        "flannel.1",
-        "address",
-        `0e:00:00:00:00:0${i + 1}`,
-        "mtu",
-        mtu,
-        "type",
-        "vxlan",
-        "id",
-        "1",
-        "dev",
-        "eth0",
-        "local",
-        h.ip4,
-        "nolearning",
-        "dstport",
-        "8472",
-      );
-      await h.ns.ip("addr", "add", `10.244.${i + 1}.0/32`, "dev", "flannel.1");
-      await h.ns.ip("link", "set", "flannel.1", "up");
-    }
-    for (const [j, p] of c.hosts.entries()) {
-      if (j === i) continue;
-      if (kind === "vxlan") {
-        const mac = `0e:00:00:00:00:0${j + 1}`;
-        await h.ns.ip(
-          "neigh",
-          "replace",
-          `10.244.${j + 1}.0`,
-          "lladdr",
-          mac,
-          "dev",
-          "flannel.1",
-          "nud",
-          "permanent",
-        );
-        await exec("bridge", [
-          "-n",
-          h.ns.name,
-          "fdb",
-          "replace",
-          mac,
-          "dev",
-          "flannel.1",
-          "self",
-          "dst",
-          p.ip4,
-          "permanent",
-        ]);
-        await h.ns.ip(
-          "route",
-          "replace",
-          subnets[j]!,
-          "via",
-          `10.244.${j + 1}.0`,
-          "dev",
-          "flannel.1",
-          "onlink",
-        );
-      } else {
-        await h.ns.ip("route", "replace", subnets[j]!, "via", p.ip4, "dev", "eth0");
-      }
-    }
-    await h.wirePod(new Map([["FLANNEL_SUBNET", `10.244.${i + 1}.1/24`], ["FLANNEL_MTU", mtu]]));
-  }
-}
-
-async function dataplane(out: string[]) {
-  await withEtcd(async (client, etcd) => {
-    for (const kind of ["vxlan", "host-gw"] as const) {
-      const agentRuns: number[] = [], refRuns: number[] = [];
-      for (let r = 0; r < RUNS; r++) {
-        const a = await Cluster.create({ hosts: 2, ipv6: false, prefix: "bd" });
-        try {
-          const prefix = `/benchdp${r}${kind}/network`;
-          await client.put(`${prefix}/config`).value(
-            `{"Network":"10.244.0.0/16","Backend":{"Type":"${kind}"}}`,
-          );
-          for (const h of a.hosts) h.startAgent(agentFlags(etcd, prefix));
-          for (const h of a.hosts) await h.wirePod(await h.waitSubnetEnv());
-          await a.hosts[0]!.agent!.waitFor(/Initial sync/);
-          await sleep(500);
-          agentRuns.push(await iperf(a.hosts[0]!, a.hosts[1]!));
-        } finally {
-          await a.destroy();
-        }
-        const b = await Cluster.create({ hosts: 2, ipv6: false, prefix: "bh" });
-        try {
-          await handOverlay(b, kind);
-          refRuns.push(await iperf(b.hosts[0]!, b.hosts[1]!));
-        } finally {
-          await b.destroy();
-        }
-      }
-      const ratio = median(agentRuns) / median(refRuns);
-      out.push(
-        `| data plane ${kind}, iperf3 pod → pod | ${median(agentRuns).toFixed(2)} Gbit/s | ` +
-          `${median(refRuns).toFixed(2)} Gbit/s (same overlay by hand) | ${ratio.toFixed(2)}× |`,
-      );
-    }
-  });
-}
-
-async function rssOf(pid: number): Promise<{ hwm: number; rss: number }> {
-  const s = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = (k: string) => Number(s.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? 0) / 1024;
-  return { hwm: kb("VmHWM"), rss: kb("VmRSS") };
 }
 
 async function footprint(out: string[]) {
@@ -392,7 +135,7 @@ async function footprint(out: string[]) {
         const { cluster, host } = await agentConvergence(client, etcd, PEERS, env, true);
         try {
           await sleep(12_000); // one periodic full pass (10 s) over all entries
-          hwm.push((await rssOf(host.agent!.pid)).hwm);
+          hwm.push(procMemoryMiB(host.agent!.pid).hwm);
         } finally {
           await cluster.destroy();
         }
@@ -413,7 +156,7 @@ if (import.meta.main) {
   const out = ["| measure | agent | reference (same run) | ratio |", "|---|---|---|---|"];
   if (ONLY.includes("convergence")) await convergence(out);
   if (ONLY.includes("latency")) await latency(out);
-  if (ONLY.includes("dataplane")) await dataplane(out);
+  if (ONLY.includes("dataplane")) await dataplane(out, RUNS);
   if (ONLY.includes("footprint")) await footprint(out);
   console.log(out.join("\n"));
 }

@@ -18,12 +18,9 @@
  * Prints a Markdown section on stdout.
  */
 import { KubeApiAdmin } from "../../tests/harness/kube_api/admin.ts";
+import { argOpt } from "./common.ts";
 
-const args = Deno.args;
-const opt = (name: string, def: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] ?? def : def;
-};
+const opt = (name: string, def: string) => argOpt(Deno.args, name, def);
 const NODES = Number(opt("nodes", "1000"));
 const RUNS = Number(opt("runs", "3"));
 const UPDATES = Number(opt("updates", "100"));

@@ -17,20 +17,14 @@ import { AGENT_DENO_FLAGS, AgentProcess } from "../../tests/harness/agent_proces
 import { Cluster, type Host } from "../../tests/harness/cluster.ts";
 import { nodeAddrs } from "../../tests/harness/kube_api/fill.ts";
 import { KubeSwitchApi } from "../../tests/harness/kube_switch.ts";
-import { exec } from "../../tests/harness/netns.ts";
-import { parseIpTimestamp } from "./agent_data.ts";
+import { argOpt, nowMs, procMemoryMiB, sleep } from "./common.ts";
+import { entryCount, RouteMonitor, timeReference } from "./overlay.ts";
 
-const args = Deno.args;
-const opt = (name: string, def: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] ?? def : def;
-};
+const opt = (name: string, def: string) => argOpt(Deno.args, name, def);
 const NODES = Number(opt("nodes", "1000"));
 const RUNS = Number(opt("runs", "3"));
 const TUNED = ["--v8-flags=--max-semi-space-size=1,--max-old-space-size=128"];
 const P = "flannel.alpha.coreos.com/";
-const nowMs = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -51,62 +45,17 @@ function managedNode(i: number) {
   };
 }
 
-async function entryCount(h: Host): Promise<number> {
-  const count = async (cmd: string, a: string[]) =>
-    (await exec(cmd, ["-n", h.ns.name, ...a])).stdout.trim().split("\n").filter((l) => l).length;
-  return await count("ip", ["route", "show", "dev", "flannel.1", "proto", "242"]) +
-    await count("ip", ["neigh", "show", "dev", "flannel.1", "nud", "permanent"]) +
-    await count("bridge", ["fdb", "show", "dev", "flannel.1"]);
-}
-
-async function reference(n: number): Promise<number> {
-  const c = await Cluster.create({ hosts: 1, ipv6: false, prefix: "bkr" });
-  const dir = await Deno.makeTempDir({ prefix: "bench-kref-" });
-  try {
-    const h = c.hosts[0]!;
-    await h.ns.ip(
-      "link",
-      "add",
-      "flannel.1",
-      "type",
-      "vxlan",
-      "id",
-      "1",
-      "dev",
-      "eth0",
-      "local",
-      h.ip4,
-      "nolearning",
-      "dstport",
-      "8472",
-    );
-    await h.ns.ip("link", "set", "flannel.1", "up");
-    const ip: string[] = [], bridge: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const a = nodeAddrs(i);
-      const gw = a.podCIDR.split("/")[0];
-      ip.push(`neigh replace ${gw} lladdr ${a.mac} dev flannel.1 nud permanent`);
-      ip.push(`route replace ${a.podCIDR} via ${gw} dev flannel.1 onlink proto 242`);
-      bridge.push(`fdb replace ${a.mac} dev flannel.1 self dst ${a.ip} permanent`);
-    }
-    await Deno.writeTextFile(`${dir}/ip`, ip.join("\n") + "\n");
-    await Deno.writeTextFile(`${dir}/bridge`, bridge.join("\n") + "\n");
-    const t0 = nowMs();
-    await exec("ip", ["-n", h.ns.name, "-batch", `${dir}/ip`]);
-    await exec("bridge", ["-n", h.ns.name, "-batch", `${dir}/bridge`]);
-    const dt = nowMs() - t0;
-    if ((await entryCount(h)) !== 3 * n) throw new Error("reference did not install every entry");
-    return dt;
-  } finally {
-    await c.destroy();
-    await Deno.remove(dir, { recursive: true });
+/** The same 3·n entries through `ip -batch` + `bridge -batch`. */
+function referenceBatches(n: number): { ip: string; bridge: string } {
+  const ip: string[] = [], bridge: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = nodeAddrs(i);
+    const gw = a.podCIDR.split("/")[0];
+    ip.push(`neigh replace ${gw} lladdr ${a.mac} dev flannel.1 nud permanent`);
+    ip.push(`route replace ${a.podCIDR} via ${gw} dev flannel.1 onlink proto 242`);
+    bridge.push(`fdb replace ${a.mac} dev flannel.1 self dst ${a.ip} permanent`);
   }
-}
-
-function memory(pid: number): { rss: number; hwm: number } {
-  const s = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kib = (k: string) => Number(s.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? 0);
-  return { rss: kib("VmRSS") / 1024, hwm: kib("VmHWM") / 1024 };
+  return { ip: ip.join("\n") + "\n", bridge: bridge.join("\n") + "\n" };
 }
 
 /** Measures one agent; with `latency`, also update → route for 100 new nodes. */
@@ -144,7 +93,7 @@ async function agentRun(flags: string[], latency: boolean) {
       throw new Error(`agent installed ${got} of ${3 * NODES}\n${h.agent.log()}`);
     }
     await sleep(1000);
-    const mem = memory(h.agent.pid);
+    const mem = procMemoryMiB(h.agent.pid);
     const lat = latency ? await updateLatency(h, api) : [];
     return { startMs, lat, ...mem };
   } finally {
@@ -154,25 +103,8 @@ async function agentRun(flags: string[], latency: boolean) {
 }
 
 async function updateLatency(h: Host, api: KubeSwitchApi): Promise<number[]> {
-  const mon = new Deno.Command("ip", {
-    args: ["-n", h.ns.name, "-ts", "monitor", "route"],
-    env: { TZ: "UTC" },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const seen = new Map<string, number>();
-  const pump = (async () => {
-    let rest = "";
-    for await (const chunk of mon.stdout.pipeThrough(new TextDecoderStream())) {
-      rest += chunk;
-      const lines = rest.split("\n");
-      rest = lines.pop()!;
-      for (const l of lines) {
-        const m = l.match(/^\[([^\]]+)\]\s+(\S+) via .* proto 242/);
-        if (m && !seen.has(m[2]!)) seen.set(m[2]!, parseIpTimestamp(m[1]!));
-      }
-    }
-  })();
+  const mon = new RouteMonitor(h);
+  const seen = mon.seen;
   try {
     await sleep(300);
     const sent = new Map<string, number>();
@@ -187,15 +119,13 @@ async function updateLatency(h: Host, api: KubeSwitchApi): Promise<number[]> {
     if (lat.length < 100) throw new Error(`only ${lat.length} of 100 routes seen`);
     return lat;
   } finally {
-    mon.kill("SIGTERM");
-    await mon.status;
-    await pump.catch(() => {});
+    await mon.stop();
   }
 }
 
 const ref: number[] = [], def: Awaited<ReturnType<typeof agentRun>>[] = [], tuned: typeof def = [];
 for (let r = 0; r < RUNS; r++) {
-  ref.push(await reference(NODES));
+  ref.push(await timeReference(referenceBatches(NODES), NODES, "bkr"));
   def.push(await agentRun([...AGENT_DENO_FLAGS], r === 0));
   tuned.push(await agentRun([...AGENT_DENO_FLAGS, ...TUNED], r === 0));
 }

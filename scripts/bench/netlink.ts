@@ -21,6 +21,8 @@ import { fdbReplace, neighReplace } from "../../mod/netlink/ops/neigh.ts";
 import { routeReplace } from "../../mod/netlink/ops/route.ts";
 import { Rtnl } from "../../mod/netlink/rtnl.ts";
 import { isRoot, linkVeth, type Netns, run, withNetns } from "../../tests/harness/netns.ts";
+import { argOpt, median, procMemoryMiB } from "./common.ts";
+import { addVxlan } from "./overlay.ts";
 
 /** One peer's addresses: its subnet (10.100.0.0/24 …), VTEP MAC and VTEP IP. */
 function peer(i: number) {
@@ -32,27 +34,17 @@ function peer(i: number) {
   };
 }
 
-async function node(a: Netns, b: Netns): Promise<void> {
-  await linkVeth(a, "eth0", b, "eth0", "198.18.0.1/24", "198.18.0.2/24");
-  await a.ip(
-    "link",
-    "add",
-    "vx0",
-    "mtu",
-    "1450",
-    "type",
-    "vxlan",
-    "id",
-    "1",
-    "dev",
-    "eth0",
-    "local",
-    "198.18.0.1",
-    "dstport",
-    "8472",
-    "nolearning",
-  );
-  await a.ip("link", "set", "vx0", "up");
+/**
+ * A node in fresh namespaces: an underlay veth and the vxlan device `vx0`; `fn` gets it with
+ * a netlink connection inside it and `vx0`'s ifindex.
+ */
+function withNode<T>(prefix: string, fn: (a: Netns, nl: Rtnl, vx: number) => T | Promise<T>) {
+  return withNetns(2, async (a, b) => {
+    await linkVeth(a, "eth0", b, "eth0", "198.18.0.1/24", "198.18.0.2/24");
+    await addVxlan(a, "198.18.0.1", { name: "vx0", mtu: 1450 });
+    using nl = Rtnl.open({ netns: a.path });
+    return await fn(a, nl, nl.link.get("vx0").index);
+  }, prefix);
 }
 
 /** The peers as the reconciler holds them: typed values (parsed once, outside the timing). */
@@ -90,11 +82,8 @@ interface OursRun {
   rssMiB: number;
 }
 
-async function ours(n: number, parseInside: boolean): Promise<OursRun> {
-  return await withNetns(2, async (a, b) => {
-    await node(a, b);
-    using nl = Rtnl.open({ netns: a.path });
-    const vx = nl.link.get("vx0").index;
+function ours(n: number, parseInside: boolean): Promise<OursRun> {
+  return withNode("nbo", (_, nl, vx) => {
     let ps = parseInside ? [] : peers(n);
     const t0 = performance.now();
     if (parseInside) ps = peers(n);
@@ -106,7 +95,7 @@ async function ours(n: number, parseInside: boolean): Promise<OursRun> {
     const dumpMs = performance.now() - t1;
     check("this layer", failed, got, n);
     return { ms, dumpMs, rssMiB };
-  }, "nbo");
+  });
 }
 
 async function iproute2(n: number, dir: string): Promise<number> {
@@ -121,16 +110,14 @@ async function iproute2(n: number, dir: string): Promise<number> {
   }
   await Deno.writeTextFile(`${dir}/ip.batch`, ipLines.join("\n") + "\n");
   await Deno.writeTextFile(`${dir}/bridge.batch`, brLines.join("\n") + "\n");
-  return await withNetns(2, async (a, b) => {
-    await node(a, b);
+  return await withNode("nbi", async (a, nl, vx) => {
     const t0 = performance.now();
     await run("ip", ["-n", a.name, "-batch", `${dir}/ip.batch`]);
     await run("bridge", ["-n", a.name, "-batch", `${dir}/bridge.batch`]);
     const ms = performance.now() - t0;
-    using nl = Rtnl.open({ netns: a.path });
-    check("iproute2", 0, counts(nl, nl.link.get("vx0").index), n);
+    check("iproute2", 0, counts(nl, vx), n);
     return ms;
-  }, "nbi");
+  });
 }
 
 function check(who: string, failed: number, got: [number, number, number], n: number): void {
@@ -142,11 +129,8 @@ function check(who: string, failed: number, got: [number, number, number], n: nu
 }
 
 /** One-at-a-time operations (an ACK each) per second, per kind. */
-async function oneAtATime(n: number): Promise<Record<string, number>> {
-  return await withNetns(2, async (a, b) => {
-    await node(a, b);
-    using nl = Rtnl.open({ netns: a.path });
-    const vx = nl.link.get("vx0").index;
+function oneAtATime(n: number): Promise<Record<string, number>> {
+  return withNode("nb1", (_, nl, vx) => {
     const reqs = requests(peers(n), vx);
     const rate: Record<string, number> = {};
     for (const [kind, offset] of [["neigh", 0], ["fdb", 1], ["route", 2]] as const) {
@@ -155,14 +139,7 @@ async function oneAtATime(n: number): Promise<Record<string, number>> {
       rate[kind] = Math.round(n / ((performance.now() - t0) / 1000));
     }
     return rate;
-  }, "nb1");
-}
-
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
-
-function peakRssMiB(): number {
-  const m = Deno.readTextFileSync("/proc/self/status").match(/^VmHWM:\s+(\d+) kB/m);
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  });
 }
 
 /** Runs the benchmark and returns the figures (times in ms). */
@@ -196,14 +173,11 @@ export async function benchNetlink(n = 5000, runs = 5, parseInside = false) {
     medianDumpMs: median(mine.map((m) => m.dumpMs)),
     rssAfterFirstProgrammingMiB: mine[0]!.rssMiB,
     opsPerSec,
-    peakRssMiB: peakRssMiB(),
+    peakRssMiB: Math.round(procMemoryMiB("self").hwm),
   };
 }
 
-function flag(name: string, fallback: number): number {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
-}
+const flag = (name: string, fallback: number) => Number(argOpt(Deno.args, name, String(fallback)));
 
 if (import.meta.main) {
   if (!isRoot) {
