@@ -5,33 +5,14 @@
  * namespace with a real CNI ADD (and DEL) from that subnet.env. Used by compile_test.ts.
  */
 import { assert, assertEquals, assertMatch } from "../harness/assert.ts";
-import { type Netns, withNetns } from "../harness/netns.ts";
+import { exec, type Netns, withNetns } from "../harness/netns.ts";
 
 const HEALTHZ = 10256;
 
 /** Runs `args` in `ns` with `env`, `stdin` piped when given. */
-async function inNs(ns: Netns, args: string[], env: Record<string, string>, stdin?: string) {
-  const child = new Deno.Command("ip", {
-    args: [
-      "netns",
-      "exec",
-      ns.name,
-      "env",
-      ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      ...args,
-    ],
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const o = await child.output();
-  const dec = new TextDecoder();
-  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
+function inNs(ns: Netns, args: string[], env: Record<string, string>, stdin?: string) {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return exec("ip", ["netns", "exec", ns.name, "env", ...vars, ...args], stdin);
 }
 
 /** `out` = the built file, `flannel` = a symlink to it, `cache` = its launcher directory. */

@@ -6,14 +6,10 @@
 import { assert, assertEquals } from "../../harness/assert.ts";
 import { type Cluster, eventually, pingOnce, withCluster } from "../../harness/cluster.ts";
 import { FakeRegistry } from "../../harness/fake_registry.ts";
-import { exec, isRoot, NOT_ROOT } from "../../harness/netns.ts";
-import { lookupBackend } from "../../../backends/mod.ts";
+import { inProcessAgent } from "../../harness/in_process_agent.ts";
+import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
 import { type AgentState, runAgent } from "../../../mod/agent/agent.ts";
-import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";
-import { openRtnl } from "../../../mod/agent/rtnl_conn.ts";
-import { systemClock } from "../../../mod/clock.ts";
 import { createLogger } from "../../../mod/log.ts";
-import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
 import {
   expectedHostGw,
   expectedVxlan,
@@ -25,61 +21,31 @@ import {
 
 if (!isRoot) console.warn(`in-process agent tests ignored: ${NOT_ROOT}`);
 
+/** `FLANNEL_MTU` and the subnets' first addresses, as the pods' wiring reads them. */
+async function writeSubnetEnv(file: string, s: AgentState): Promise<void> {
+  const v = [`FLANNEL_MTU=${s.prepared.mtu}`];
+  if (s.lease.subnet) {
+    v.push(`FLANNEL_SUBNET=${s.lease.subnet.nth(1)}/${s.lease.subnet.prefixLen}`);
+  }
+  if (s.lease.ipv6Subnet) {
+    v.push(`FLANNEL_IPV6_SUBNET=${s.lease.ipv6Subnet.nth(1)}/${s.lease.ipv6Subnet.prefixLen}`);
+  }
+  await Deno.writeTextFile(file, v.join("\n") + "\n");
+}
+
 function runInProcess(c: Cluster, reg: FakeRegistry, signal: AbortSignal) {
   const runs: Promise<number>[] = [];
   const conns: { close(): void }[] = [];
   for (const h of c.hosts) {
-    const rtnl = openRtnl(h.ns.path);
-    conns.push(rtnl);
-    // sysctl through `ip netns exec`: never the root namespace.
-    const kernel = new NetlinkKernel(rtnl, RTPROT_FLANNEL, async (path, value) => {
-      await exec("ip", [
-        "netns",
-        "exec",
-        h.ns.name,
-        "sysctl",
-        "-qw",
-        `net.${path.replaceAll("/", ".")}=${value}`,
-      ]);
-    });
     const lines: string[] = [];
+    const agent = inProcessAgent(h, {
+      manager: reg.manager(),
+      logger: createLogger({ write: (l) => lines.push(l) }),
+      writeSubnetEnv: (s) => writeSubnetEnv(h.subnetFile, s),
+    });
+    conns.push(agent);
     runs.push(
-      runAgent({
-        options: {
-          subnetFile: h.subnetFile,
-          ipMasq: false,
-          reconcileIntervalSeconds: 1,
-          iface: ["eth0"],
-          ifaceRegex: [],
-          ifaceCanReach: null,
-          publicIP: null,
-          publicIPv6: null,
-        },
-        manager: reg.manager(),
-        backendFor: (cfg) => {
-          const f = lookupBackend(cfg.backendType);
-          return f.create(f.parseConfig(cfg.backend), {
-            devices: kernel,
-            randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
-          });
-        },
-        kernel,
-        readFacts: (r) => kernel.readFacts(r),
-        writeSubnetEnv: async (s: AgentState) => {
-          const v = [`FLANNEL_MTU=${s.prepared.mtu}`];
-          if (s.lease.subnet) {
-            v.push(`FLANNEL_SUBNET=${s.lease.subnet.nth(1)}/${s.lease.subnet.prefixLen}`);
-          }
-          if (s.lease.ipv6Subnet) {
-            v.push(
-              `FLANNEL_IPV6_SUBNET=${s.lease.ipv6Subnet.nth(1)}/${s.lease.ipv6Subnet.prefixLen}`,
-            );
-          }
-          await Deno.writeTextFile(h.subnetFile, v.join("\n") + "\n");
-        },
-        clock: systemClock,
-        logger: createLogger({ write: (l) => lines.push(l) }),
-      }, signal).finally(() => {
+      runAgent(agent.deps, signal).finally(() => {
         if (Deno.env.get("AGENT_LOG")) console.error(lines.join(""));
       }),
     );

@@ -7,13 +7,14 @@
 import { type Cluster, type Host, withCluster } from "../../harness/cluster.ts";
 import { createNetns, type Netns } from "../../harness/netns.ts";
 
+export { startWhoami, whoami } from "../../harness/whoami.ts";
+
 export const CONFIG_V4 = '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}';
 export const CONFIG_DUAL =
   '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:10::/48","Backend":{"Type":"vxlan"}}';
 
 /** The outside host's underlay addresses (same segment as the hosts, no route to pods). */
 export const OUTSIDE = { ip4: "198.18.0.200", ip6: "2001:db8:18::200" };
-const PORT = { 4: 8080, 6: 8086 } as const;
 
 export interface DaemonCluster {
   cluster: Cluster;
@@ -76,50 +77,6 @@ export async function withDaemonCluster<T>(
 export async function joinAll(d: DaemonCluster, extra: string[] = []): Promise<void> {
   for (const h of d.cluster.hosts) h.startAgent([...d.flags, ...extra]);
   for (const h of d.cluster.hosts) await h.wirePod(await h.waitSubnetEnv());
-}
-
-/** An HTTP server in `ns` (ports 8080 and 8086) answering with the client's address. */
-export async function startWhoami(ns: Netns): Promise<() => Promise<void>> {
-  const code = `const h = (_r, i) => new Response(i.remoteAddr.hostname);
-    Deno.serve({ hostname: "0.0.0.0", port: ${PORT[4]}, onListen() {} }, h);
-    Deno.serve({ hostname: "::", port: ${PORT[6]}, onListen() {} }, h);
-    console.log("ready");`;
-  const child = new Deno.Command("ip", {
-    args: ["netns", "exec", ns.name, Deno.execPath(), "eval", "--no-config", code],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await child.status;
-  };
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    let seen = "";
-    while (!seen.includes("ready")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`whoami server in ${ns.name} exited`);
-      seen += value;
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return async () => {
-    await stop();
-    await reader.cancel().catch(() => {});
-  };
-}
-
-/** What the server at `ip` saw as our source address, or null when unreachable. */
-export async function whoami(from: Netns, ip: string, timeoutS = 3): Promise<string | null> {
-  const six = ip.includes(":");
-  const url = `http://${six ? `[${ip}]` : ip}:${PORT[six ? 6 : 4]}/`;
-  const r = await from.exec("curl", ["-gs", "--max-time", String(timeoutS), url]);
-  return r.code === 0 ? r.stdout : null;
 }
 
 /** A host's flannel rules as listed by the tools of `mode` (whole tables, stable text). */

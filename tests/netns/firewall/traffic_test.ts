@@ -17,6 +17,7 @@ import { Firewall, type FirewallMode, netnsRunner } from "../../../mod/firewall/
 import { parseCIDR } from "../../../mod/ip/mod.ts";
 import { assertEquals } from "../../harness/assert.ts";
 import { isRoot, linkVeth, type Netns, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { startWhoami, whoami } from "../../harness/whoami.ts";
 
 const ignore = !isRoot;
 if (ignore) console.log(`tests/netns/firewall: ignored, ${NOT_ROOT}`);
@@ -33,7 +34,6 @@ const V6 = {
   outside: "fd18::2",
   peer: "fd00:244:0:2::1",
 };
-const PORT = { 4: 8080, 6: 8086 } as const;
 
 async function buildTopology(pod: Netns, host: Netns, outside: Netns, peer: Netns): Promise<void> {
   for (const ns of [host, outside, peer, pod]) {
@@ -67,61 +67,6 @@ async function buildTopology(pod: Netns, host: Netns, outside: Netns, peer: Netn
   await peer.ip("-6", "route", "add", "fd00:244:0:1::/64", "via", "fd18:1::1");
 }
 
-/** An HTTP server in `ns` answering with the client's address; killed by the returned stop. */
-async function startWhoami(ns: Netns): Promise<() => Promise<void>> {
-  const code = `const h = (_r, i) => new Response(i.remoteAddr.hostname);
-    Deno.serve({ hostname: "0.0.0.0", port: ${PORT[4]}, onListen() {} }, h);
-    Deno.serve({ hostname: "::", port: ${PORT[6]}, onListen() {} }, h);
-    console.log("ready");`;
-  const child = new Deno.Command("ip", {
-    args: ["netns", "exec", ns.name, Deno.execPath(), "eval", "--no-config", code],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await child.status;
-  };
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    let seen = "";
-    while (!seen.includes("ready")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`whoami server in ${ns.name} exited`);
-      seen += value;
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  } finally {
-    reader.releaseLock();
-  }
-  return async () => {
-    await stop();
-    await child.stdout.cancel().catch(() => {});
-  };
-}
-
-/** What the server at `ip` saw as our source address, or null when unreachable. */
-async function whoami(
-  pod: Netns,
-  ip: string,
-  family: 4 | 6,
-  timeoutS: number,
-): Promise<string | null> {
-  const host = family === 6 ? `[${ip}]` : ip;
-  const r = await pod.exec("curl", [
-    "-gs",
-    "--max-time",
-    String(timeoutS),
-    `http://${host}:${PORT[family]}/`,
-  ]);
-  return r.code === 0 ? r.stdout : null;
-}
-
 async function setupFirewall(host: Netns, mode: FirewallMode): Promise<void> {
   const fw = new Firewall({ mode, run: netnsRunner(host.name) });
   await fw.setup({
@@ -148,21 +93,21 @@ function trafficTest(mode: FirewallMode) {
         }
         for (const [fam, v] of [[4, V4], [6, V6]] as const) {
           assertEquals(
-            await whoami(pod, v.outside, fam, 1.5),
+            await whoami(pod, v.outside, 1.5),
             null,
             `IPv${fam} outside without masq`,
           );
-          const peerSeen = await whoami(pod, v.peer, fam, mode === "iptables" ? 1.5 : 5);
+          const peerSeen = await whoami(pod, v.peer, mode === "iptables" ? 1.5 : 5);
           assertEquals(
             peerSeen,
             mode === "iptables" ? null : (fam === 4 ? "10.244.1.2" : "fd00:244:0:1::2"),
           );
         }
         await setupFirewall(host, mode);
-        assertEquals(await whoami(pod, V4.outside, 4, 5), "198.18.0.1", "masqueraded to the host");
-        assertEquals(await whoami(pod, V4.peer, 4, 5), "10.244.1.2", "pod-to-pod keeps the source");
-        assertEquals(await whoami(pod, V6.outside, 6, 5), "fd18::1");
-        assertEquals(await whoami(pod, V6.peer, 6, 5), "fd00:244:0:1::2");
+        assertEquals(await whoami(pod, V4.outside, 5), "198.18.0.1", "masqueraded to the host");
+        assertEquals(await whoami(pod, V4.peer, 5), "10.244.1.2", "pod-to-pod keeps the source");
+        assertEquals(await whoami(pod, V6.outside, 5), "fd18::1");
+        assertEquals(await whoami(pod, V6.peer, 5), "fd00:244:0:1::2");
       } finally {
         for (const stop of stops) await stop();
       }

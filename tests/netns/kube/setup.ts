@@ -6,14 +6,9 @@
  */
 import type { Cluster, Host } from "../../harness/cluster.ts";
 import type { KubeApiServer } from "../../harness/kube_api.ts";
-import { exec } from "../../harness/netns.ts";
-import { lookupBackend } from "../../../backends/mod.ts";
+import { inProcessAgent } from "../../harness/in_process_agent.ts";
 import { type AgentState, runAgent } from "../../../mod/agent/agent.ts";
-import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";
-import { openRtnl } from "../../../mod/agent/rtnl_conn.ts";
-import { systemClock } from "../../../mod/clock.ts";
 import { createLogger } from "../../../mod/log.ts";
-import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
 import { createKubeSubnetManager } from "../../../store/kube.ts";
 import type { KubeSubnetManager } from "../../../store/kube/manager.ts";
 
@@ -56,44 +51,9 @@ export async function startKubeAgent(
     waitLogMs: 500,
     idleMs: 10_000,
   });
-  const rtnl = openRtnl(h.ns.path);
-  // sysctl through `ip netns exec`: never the root namespace.
-  const kernel = new NetlinkKernel(rtnl, RTPROT_FLANNEL, async (path, value) => {
-    await exec("ip", [
-      "netns",
-      "exec",
-      h.ns.name,
-      "sysctl",
-      "-qw",
-      `net.${path.replaceAll("/", ".")}=${value}`,
-    ]);
-  });
+  const agent = inProcessAgent(h, { manager, logger, writeSubnetEnv: (s) => writeSubnetEnv(h, s) });
   const ctl = new AbortController();
-  const run = runAgent({
-    options: {
-      subnetFile: h.subnetFile,
-      ipMasq: false,
-      reconcileIntervalSeconds: 1,
-      iface: ["eth0"],
-      ifaceRegex: [],
-      ifaceCanReach: null,
-      publicIP: null,
-      publicIPv6: null,
-    },
-    manager,
-    backendFor: (cfg) => {
-      const f = lookupBackend(cfg.backendType);
-      return f.create(f.parseConfig(cfg.backend), {
-        devices: kernel,
-        randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
-      });
-    },
-    kernel,
-    readFacts: (r) => kernel.readFacts(r),
-    writeSubnetEnv: (s) => writeSubnetEnv(h, s),
-    clock: systemClock,
-    logger,
-  }, ctl.signal);
+  const run = runAgent(agent.deps, ctl.signal);
   return {
     host: h,
     manager,
@@ -102,7 +62,7 @@ export async function startKubeAgent(
       ctl.abort();
       const code = await run;
       await manager.close();
-      rtnl.close();
+      agent.close();
       if (Deno.env.get("AGENT_LOG")) console.error(logs.join(""));
       return code;
     },
