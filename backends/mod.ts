@@ -29,7 +29,9 @@ export class UnknownBackendError extends FlannelError {
 
 /** The factory for `type` (case-insensitive); throws {@linkcode UnknownBackendError}. */
 export function lookupBackend(type: string): BackendFactory {
-  const f = Object.hasOwn(BACKENDS, type.toLowerCase()) ? BACKENDS[type.toLowerCase()] : undefined;
-  if (f === undefined) throw new UnknownBackendError(type);
+  const key = type.toLowerCase();
+  const f = Object.hasOwn(BACKENDS, key) ? BACKENDS[key] : undefined;
+  // Upstream's message names the lower-cased type (`GRE` → `unknown backend type: gre`).
+  if (f === undefined) throw new UnknownBackendError(key);
   return f;
 }

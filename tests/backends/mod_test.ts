@@ -16,6 +16,8 @@ Deno.test("lookupBackend() refuses unknown types with upstream's message", () =>
   );
   assertEquals(e.code, "EBACKEND");
   assertThrows(() => lookupBackend(""), UnknownBackendError, "unknown backend type: ");
+  // Upstream lower-cases the type before looking it up and names it so in the message.
+  assertEquals(assertThrows(() => lookupBackend("GRE")).message, "unknown backend type: gre");
   assertThrows(() => lookupBackend("constructor"), UnknownBackendError);
 });
 
