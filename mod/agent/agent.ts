@@ -22,7 +22,7 @@ import { type KernelPort, Reconciler } from "../reconcile/reconciler.ts";
 import { RTPROT_FLANNEL } from "../reconcile/diff.ts";
 import { LeaseRevokedError, type StoredHints, type SubnetManager } from "../subnet/manager.ts";
 import type { Backend, ExternalInterface, Prepared } from "./backend.ts";
-import { type IfaceFacts, selectInterface } from "./iface.ts";
+import { type IfaceFacts, interfaceLines, selectInterface } from "./iface.ts";
 import { type KernelEvents, repairLoop } from "./repair_loop.ts";
 import { watchLoop } from "./watch_loop.ts";
 import { Prefetch } from "./prefetch.ts";
@@ -81,19 +81,18 @@ async function chooseInterface(d: AgentDeps, hints: StoredHints, config: Network
   // kube mode: the node's public-ip annotations replace the flags (spec §1.5 step 9).
   const pub = (text: string | null, flag: IPAddr | null) =>
     (text === null ? null : tryParseIP(text)) ?? flag;
+  const publicIP = pub(hints.publicIP, o.publicIP);
+  const publicIPv6 = pub(hints.publicIPv6, o.publicIPv6);
   const iface = selectInterface(facts, {
     ifaces: o.iface,
     ifaceRegex: o.ifaceRegex,
     canReach: o.ifaceCanReach,
-    publicIP: pub(hints.publicIP, o.publicIP),
-    publicIPv6: pub(hints.publicIPv6, o.publicIPv6),
+    publicIP,
+    publicIPv6,
     enableIPv4: config.enableIPv4,
     enableIPv6: config.enableIPv6,
   }, (m) => d.logger.info(m));
-  d.logger.info(
-    `Using interface with name ${iface.name} and address ${iface.addr4 ?? iface.addr6}`,
-  );
-  d.logger.info(`Using ${iface.extAddr4 ?? iface.extAddr6} as external address`);
+  for (const line of interfaceLines(iface, publicIP, publicIPv6)) d.logger.info(line);
   return iface;
 }
 

@@ -153,6 +153,9 @@ function byRequest(facts: IfaceFacts, req: IfaceRequest, log: (m: string) => voi
     if (p !== null) return p;
     log(`Could not find valid interface matching ${text}`);
   }
+  if (req.canReach !== null) {
+    log(`Determining interface to use based on given ifcanreach: ${req.canReach}`);
+  }
   if (req.canReach !== null && facts.canReach !== null) {
     const link = facts.links.find((l) => l.index === facts.canReach!.index);
     const src = facts.canReach.src;
@@ -173,6 +176,14 @@ export function selectInterface(
   log: (msg: string) => void = () => {},
 ): ExternalInterface {
   const asked = req.ifaces.length > 0 || req.ifaceRegex.length > 0 || req.canReach !== null;
+  if (!asked) {
+    const pub = req.publicIP ?? req.publicIPv6;
+    log(
+      pub === null
+        ? "Determining IP address of default interface"
+        : `Searching for interface using ${pub}`,
+    );
+  }
   const { link, fixed } = asked ? byRequest(facts, req, log) : byDefault(facts, req);
   if (link.mtu === 0) throw new IfaceError(`failed to read MTU for interface ${link.name}`);
   const addr: Record<Family, IPAddr | null> = { 4: null, 6: null };
@@ -195,4 +206,32 @@ export function selectInterface(
     extAddr6: req.enableIPv6 ? req.publicIPv6 ?? addr[6] : null,
     onLink,
   };
+}
+
+/**
+ * Upstream's info lines for the chosen interface, in its order (`LookupExtIface`): one
+ * `Using interface …` line per family, then where each external address comes from. Users
+ * grep these to see which interface and address flannel advertises.
+ */
+export function interfaceLines(
+  iface: ExternalInterface,
+  publicIP: IPAddr | null,
+  publicIPv6: IPAddr | null,
+): string[] {
+  const lines: string[] = [];
+  if (iface.addr4 !== null) {
+    lines.push(`Using interface with name ${iface.name} and address ${iface.addr4}`);
+  }
+  if (iface.addr6 !== null) {
+    lines.push(`Using interface with name ${iface.name} and v6 address ${iface.addr6}`);
+  }
+  if (publicIP !== null) lines.push(`Using ${publicIP} as external address`);
+  else if (iface.extAddr4 !== null) {
+    lines.push(`Defaulting external address to interface address (${iface.addr4})`);
+  }
+  if (publicIPv6 !== null) lines.push(`Using ${publicIPv6} as external address`);
+  else if (iface.extAddr6 !== null) {
+    lines.push(`Defaulting external v6 address to interface address (${iface.addr6})`);
+  }
+  return lines;
 }

@@ -5,6 +5,7 @@ import {
   IfaceError,
   type IfaceFacts,
   type IfaceRequest,
+  interfaceLines,
   selectInterface,
 } from "../../../mod/agent/iface.ts";
 import { parseIP } from "../../../mod/ip/mod.ts";
@@ -172,4 +173,46 @@ Deno.test("selectInterface() errors name what is missing", () => {
   );
   const zeroMtu = { ...facts, links: facts.links.map((l) => ({ ...l, mtu: 0 })) };
   assertThrows(() => selectInterface(zeroMtu, req()), IfaceError, "failed to read MTU");
+});
+
+Deno.test("selectInterface() logs upstream's line for how it looks (default, public IP, can-reach)", () => {
+  const logged = (f: IfaceFacts, r: IfaceRequest) => {
+    const lines: string[] = [];
+    selectInterface(f, r, (m) => lines.push(m));
+    return lines;
+  };
+  assertEquals(logged(facts, req()), ["Determining IP address of default interface"]);
+  assertEquals(logged(facts, req({ publicIP: parseIP("198.19.0.1") })), [
+    "Searching for interface using 198.19.0.1",
+  ]);
+  const f = { ...facts, canReach: { index: 3, src: parseIP("198.19.0.1") } };
+  assertEquals(logged(f, req({ ifaces: ["eth9"], canReach: parseIP("198.19.0.77") })), [
+    "Could not find valid interface matching eth9",
+    "Determining interface to use based on given ifcanreach: 198.19.0.77",
+  ]);
+});
+
+Deno.test("interfaceLines() are upstream's LookupExtIface lines, per family", () => {
+  const v4 = selectInterface(facts, req());
+  assertEquals(interfaceLines(v4, null, null), [
+    "Using interface with name eth0 and address 198.18.0.1",
+    "Defaulting external address to interface address (198.18.0.1)",
+  ]);
+  const nat = selectInterface(facts, req({ ifaces: ["eth0"], publicIP: parseIP("203.0.113.1") }));
+  assertEquals(interfaceLines(nat, parseIP("203.0.113.1"), null), [
+    "Using interface with name eth0 and address 198.18.0.1",
+    "Using 203.0.113.1 as external address",
+  ]);
+  const dual = selectInterface(facts, req({ enableIPv6: true }));
+  assertEquals(interfaceLines(dual, null, null), [
+    "Using interface with name eth0 and address 198.18.0.1",
+    "Using interface with name eth0 and v6 address 2001:db8::99",
+    "Defaulting external address to interface address (198.18.0.1)",
+    "Defaulting external v6 address to interface address (2001:db8::99)",
+  ]);
+  const v6 = selectInterface(facts, req({ enableIPv4: false, enableIPv6: true }));
+  assertEquals(interfaceLines(v6, null, parseIP("2001:db8::99")), [
+    "Using interface with name eth0 and v6 address 2001:db8::99",
+    "Using 2001:db8::99 as external address",
+  ]);
 });
