@@ -36,23 +36,52 @@ export interface WatchLoopDeps {
   signal: AbortSignal;
 }
 
+/**
+ * Upstream's per-family lines for a lease event (`Subnet added: <subnet> via <public IP>`,
+ * `Subnet removed: <subnet>`), which users grep to follow peers coming and going.
+ */
+export function subnetEventLines(ev: LeaseEvent): string[] {
+  const { subnet, ipv6Subnet, attrs } = ev.lease;
+  const lines: string[] = [];
+  if (subnet !== null) {
+    lines.push(
+      ev.type === "added"
+        ? `Subnet added: ${subnet} via ${attrs.publicIP ?? "0.0.0.0"}`
+        : `Subnet removed: ${subnet}`,
+    );
+  }
+  if (ipv6Subnet !== null) {
+    lines.push(
+      ev.type === "added"
+        ? `Subnet added: ${ipv6Subnet} via ${attrs.publicIPv6 ?? "<nil>"}`
+        : `Subnet removed: ${ipv6Subnet}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * The verbosity of {@linkcode subnetEventLines}: upstream's route-based backends (host-gw)
+ * log them as info, vxlan logs its per-subnet lines at `-v 2` (5,000 peers → 5,000 lines).
+ */
+export function subnetEventLevel(backendType: string): number {
+  return backendType === "vxlan" ? 2 : 0;
+}
+
 /** Applies lease events to the reconciler's desired state (no kernel work). */
 export function applyEvents(d: WatchLoopDeps, events: readonly LeaseEvent[]): void {
   const type = d.state.prepared.attrs.backendType;
+  const logged = d.logger.enabled(subnetEventLevel(type));
   for (const ev of events) {
     const group = leaseGroup(ev.lease);
-    if (ev.type === "removed") {
-      d.reconciler.deleteGroup(group);
-      if (d.logger.enabled(1)) d.logger.v(1, `Subnet removed: ${group}`);
-      continue;
-    }
-    if (ev.lease.attrs.backendType !== type) {
+    if (ev.type === "added" && ev.lease.attrs.backendType !== type) {
       d.logger.warn(`Ignoring non-${type} subnet: type=${ev.lease.attrs.backendType}`);
       d.reconciler.deleteGroup(group);
       continue;
     }
-    d.reconciler.setGroup(group, d.state.prepared.desiredState([ev.lease]));
-    if (d.logger.enabled(1)) d.logger.v(1, `Subnet added: ${group}`);
+    if (ev.type === "removed") d.reconciler.deleteGroup(group);
+    else d.reconciler.setGroup(group, d.state.prepared.desiredState([ev.lease]));
+    if (logged) { for (const line of subnetEventLines(ev)) d.logger.info(line); }
   }
 }
 
