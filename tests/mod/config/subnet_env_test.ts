@@ -65,6 +65,10 @@ Deno.test("formatSubnetEnv() writes upstream's lines in upstream's order", () =>
   );
   // Lease 10.5.72.0/24 → 10.5.72.1/24 (spec §5); a /31 lease still has a second address.
   assertEquals(
+    formatSubnetEnv({ ...v4, subnet: parseCIDR("10.5.72.0/24") }).split("\n")[1],
+    "FLANNEL_SUBNET=10.5.72.1/24",
+  );
+  assertEquals(
     formatSubnetEnv({ ...v4, subnet: parseCIDR("10.1.72.0/31") }).split("\n")[1],
     "FLANNEL_SUBNET=10.1.72.1/31",
   );

@@ -109,6 +109,28 @@ Deno.test("teardownPayload() deletes exactly the given rules", () => {
   );
 });
 
+Deno.test("teardownPayload() of a whole masquerade set: TestDeleteRules' 7 deletions in nat", () => {
+  // iptables_test.go: network 10.0.1.0/16 (Go keeps the host bits; iptables masks them),
+  // lease 192.168.0.0/16 → 7 rules, torn down as 7 `-D` lines in one nat transaction.
+  const set = planMasqRules(parseCIDR("10.0.1.0/16"), parseCIDR("192.168.0.0/16"), false);
+  const c = `-m comment --comment "flanneld masq"`;
+  assertEquals(
+    teardownPayload(set.rules),
+    [
+      "*nat",
+      `-D POSTROUTING ${c} -j FLANNEL-POSTRTG`,
+      `-D FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 ${c} -j RETURN`,
+      `-D FLANNEL-POSTRTG -s 192.168.0.0/16 -d 10.0.0.0/16 ${c} -j RETURN`,
+      `-D FLANNEL-POSTRTG -s 10.0.0.0/16 -d 192.168.0.0/16 ${c} -j RETURN`,
+      `-D FLANNEL-POSTRTG ! -s 10.0.0.0/16 -d 192.168.0.0/16 ${c} -j RETURN`,
+      `-D FLANNEL-POSTRTG -s 10.0.0.0/16 ! -d 224.0.0.0/4 ${c} -j MASQUERADE`,
+      `-D FLANNEL-POSTRTG ! -s 10.0.0.0/16 -d 10.0.0.0/16 ${c} -j MASQUERADE`,
+      "COMMIT",
+      "",
+    ].join("\n"),
+  );
+});
+
 Deno.test("removeChainPayload() deletes the jumps, then flushes and deletes the chain", () => {
   const jump = `-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG`;
   assertEquals(
