@@ -1,11 +1,14 @@
 /**
  * scripts/deploy: the systemd unit and the cloud-init user data, checked with the real tools
- * (`systemd-analyze verify`, `cloud-init schema`); a missing tool ignores its test with the reason.
+ * (`systemd-analyze verify`, `cloud-init schema`), and the DaemonSet manifest as kubectl reads
+ * it; a missing tool ignores its test with the reason.
  */
 import { agentCommandLine } from "../../mod/agent/cli.ts";
 import { envName, flagEntries } from "../../mod/config/flag_table.ts";
 import { assert, assertEquals, assertStringIncludes } from "../harness/assert.ts";
 import { exec } from "../harness/netns.ts";
+import { KubeApiServer } from "../harness/kube_api.ts";
+import { STOCK_CONFLIST } from "../../mod/cni/install.ts";
 
 const DEPLOY = new URL("../../scripts/deploy/", import.meta.url).pathname;
 const UNIT = await Deno.readTextFile(`${DEPLOY}flanneld.service`);
@@ -129,4 +132,111 @@ Deno.test("cloud-init.yaml writes only real FLANNELD_* flags, which the agent ac
   assertEquals(errors, []);
   const conf = JSON.parse(writtenFile(CLOUD, "/etc/flannel/net-conf.json"));
   assertEquals(conf.Network, "10.244.0.0/16");
+});
+
+const kubectlPath = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].find((p) => {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+});
+if (kubectlPath === undefined) console.log("deploy_test: kubectl is not installed");
+
+// deno-lint-ignore no-explicit-any
+type Obj = any;
+
+/** kube-flannel.yml as the objects kubectl reads from it (client dry run, test API server). */
+async function manifestObjects(): Promise<Obj[]> {
+  const api = await KubeApiServer.start();
+  const dir = await Deno.makeTempDir({ prefix: "kubectl-" });
+  try {
+    await api.writeKubeconfig(`${dir}/kubeconfig`);
+    const r = await exec(kubectlPath!, [
+      "--kubeconfig",
+      `${dir}/kubeconfig`,
+      `--cache-dir=${dir}/cache`,
+      "create",
+      "--dry-run=client",
+      "-o",
+      "json",
+      "-f",
+      `${DEPLOY}kube-flannel.yml`,
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    // One JSON document per object, one after the other.
+    return JSON.parse(`[${r.stdout.trim().replace(/\n}\n{/g, "\n},\n{")}]`);
+  } finally {
+    await api.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "kube-flannel.yml keeps upstream's ConfigMap keys, env, args, volumes and tolerations",
+  ignore: kubectlPath === undefined,
+  async fn() {
+    const objs = await manifestObjects();
+    assertEquals(objs.map((o) => o.kind), [
+      "Namespace",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "ServiceAccount",
+      "ConfigMap",
+      "DaemonSet",
+    ]);
+    const byKind = (k: string) => objs.find((o) => o.kind === k);
+    // spec/flannel.md §8.1, cni.md §4.2: the ConfigMap keys the install step and agent read.
+    const cm = byKind("ConfigMap");
+    assertEquals([cm.metadata.name, cm.metadata.namespace], ["kube-flannel-cfg", "kube-flannel"]);
+    assertEquals(Object.keys(cm.data).sort(), ["cni-conf.json", "net-conf.json"]);
+    assertEquals(JSON.parse(cm.data["cni-conf.json"]), JSON.parse(STOCK_CONFLIST));
+    assertEquals(JSON.parse(cm.data["net-conf.json"]), {
+      Network: "10.244.0.0/16",
+      EnableNFTables: false,
+      Backend: { Type: "vxlan" },
+    });
+    const ds = byKind("DaemonSet");
+    assertEquals([ds.metadata.name, ds.spec.selector.matchLabels], ["kube-flannel-ds", {
+      app: "flannel",
+    }]);
+    const pod = ds.spec.template.spec;
+    assertEquals([pod.hostNetwork, pod.serviceAccountName, pod.priorityClassName], [
+      true,
+      "flannel",
+      "system-node-critical",
+    ]);
+    assertEquals(pod.tolerations, [{ operator: "Exists", effect: "NoSchedule" }]);
+    const c = pod.containers.find((x: Obj) => x.name === "kube-flannel");
+    assertEquals(c.command, ["/opt/bin/flanneld"]);
+    assertEquals(c.args, ["--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081"]);
+    const env = Object.fromEntries(
+      c.env.map((e: Obj) => [e.name, e.value ?? e.valueFrom.fieldRef.fieldPath]),
+    );
+    assertEquals(env.POD_NAME, "metadata.name");
+    assertEquals(env.POD_NAMESPACE, "metadata.namespace");
+    assertEquals([env.EVENT_QUEUE_DEPTH, env.CONT_WHEN_CACHE_NOT_READY], ["5000", "false"]);
+    const mounts = Object.fromEntries(c.volumeMounts.map((m: Obj) => [m.name, m.mountPath]));
+    assertEquals(mounts, {
+      run: "/run/flannel",
+      "flannel-cfg": "/etc/kube-flannel/",
+      "xtables-lock": "/run/xtables.lock",
+    });
+    const vols = Object.fromEntries(
+      pod.volumes.map((v: Obj) => [v.name, v.hostPath?.path ?? `configMap:${v.configMap.name}`]),
+    );
+    assertEquals(vols, {
+      run: "/run/flannel",
+      "cni-plugin": "/opt/cni/bin",
+      cni: "/etc/cni/net.d",
+      "flannel-cfg": "configMap:kube-flannel-cfg",
+      "xtables-lock": "/run/xtables.lock",
+    });
+    // The install step writes upstream's conflist path from the ConfigMap key.
+    const init = pod.initContainers[0];
+    assertEquals(init.args.slice(2), [
+      "--conf-src=/etc/kube-flannel/cni-conf.json",
+      "--conf-dest=/etc/cni/net.d/10-flannel.conflist",
+    ]);
+  },
 });
