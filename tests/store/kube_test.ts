@@ -302,6 +302,25 @@ Deno.test("getStoredHints restores the VTEP MACs and node-public-ip", async () =
   }
 });
 
+Deno.test("getStoredHints restores the VTEP MAC under a custom annotation prefix (upstream misses it)", async () => {
+  // --kube-annotation-prefix=example.com/net → names `example.com/net-backend-data`; upstream's
+  // GetStoredMacAddresses looks for `example.com/net/backend-data` (not even a valid
+  // annotation key) and never finds the MAC.
+  const s = await setup();
+  try {
+    s.api.addNode("n1", {
+      podCIDR: "10.244.1.0/24",
+      annotations: {
+        "example.com/net-backend-data": '{"VNI":1,"VtepMAC":"12:c6:65:89:b4:e5"}',
+      },
+    });
+    const m = await s.start({ annotationPrefix: "example.com/net" });
+    assertEquals((await m.getStoredHints()).macV4, "12:c6:65:89:b4:e5");
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("dual stack: an update of the IPv6 data alone is reported (upstream drops it)", async () => {
   const s = await setup('{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00::/56"}');
   try {
