@@ -20,6 +20,7 @@
 import { parseArgs } from "node:util";
 import { BUNDLE_RUN_FLAGS, bundleEntry, CNI_ENTRY } from "../mod/cni/install.ts";
 import { AGENT_V8_FLAGS } from "../mod/agent/v8_flags.ts";
+import { denoErrorSummary } from "./deno_error.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** What the program needs at run time, relative to the repository root. */
@@ -114,27 +115,31 @@ async function must(cmd: string, args: string[], opts: { cwd?: string } = {}): P
   return r.stdout;
 }
 
-/** `deno compile`; true only if the output really runs our `version` tool. */
+/**
+ * `deno compile` into a fresh name (deno refuses to overwrite a file it did not build, such as
+ * an earlier launcher), renamed to `output` only if it really runs our `version` tool.
+ */
 async function tryDenoCompile(output: string, log: (m: string) => void): Promise<boolean> {
-  const deno = Deno.execPath();
-  const built = await run(deno, ["compile", "-A", "--output", output, "main.ts"], {
+  const tmp = `${output}.compile-${Deno.pid}`;
+  const built = await run(Deno.execPath(), ["compile", "-A", "--output", tmp, "main.ts"], {
     signal: AbortSignal.timeout(300_000),
   });
-  if (!built.ok) {
-    log(`deno compile failed (${errorLine(built.stderr)}); building the self-extracting launcher`);
-    return false;
+  const smoke = built.ok
+    ? await run(tmp, ["version"]).catch(() => ({ ok: false, stdout: "", stderr: "" }))
+    : undefined;
+  if (smoke?.ok && smoke.stdout.startsWith("flanneld ")) {
+    await Deno.rename(tmp, output);
+    return true;
   }
-  const smoke = await run(output, ["version"]).catch(() => ({ ok: false, stdout: "", stderr: "" }));
-  if (smoke.ok && smoke.stdout.startsWith("flanneld ")) return true;
-  log("deno compile produced a binary that does not run flanneld (is DENORT_BIN the full CLI?)");
-  await Deno.remove(output).catch(() => {});
+  await Deno.remove(tmp).catch(() => {});
+  if (!built.ok) {
+    const hint = Deno.env.get("DENORT_BIN") ? "" : " (set DENORT_BIN to a local denort)";
+    log(`deno compile failed: ${denoErrorSummary(built.stderr)}${hint}`);
+  } else {
+    log("deno compile produced a binary that does not run flanneld (is DENORT_BIN the full CLI?)");
+  }
+  log("building the self-extracting launcher instead");
   return false;
-}
-
-/** The `error: …` line of deno's output (it is followed by a cause chain and a backtrace). */
-function errorLine(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  return lines.find((l) => l.startsWith("error:")) ?? lines[0] ?? "no output";
 }
 
 /**
