@@ -96,6 +96,23 @@ Deno.test("runAgentFace(): a lease store that cannot be opened → exit 1 with t
 });
 
 Deno.test({
+  name: "runAgentFace(): IPv6-only on the local store → exit 1 with the reason, no device left",
+  ignore: !isRoot,
+  fn: () =>
+    withAgentDir(
+      `{"EnableIPv4":false,"EnableIPv6":true,"IPv6Network":"fd00:10::/48"}`,
+      (dir, flags) =>
+        withNetns(1, async (ns) => {
+          const r = await runDriver(dir, [...flags, "--iface=lo"], ns);
+          assertEquals(r.code, 1, r.stderr);
+          assertMatch(r.stderr, /^E.*IPv6-only networks need the Kubernetes subnet manager$/m);
+          const links = await ns.ipJson<{ ifname: string }[]>("link", "show");
+          assertEquals(links.map((l) => l.ifname), ["lo"], "no flannel-v6.1 made then left");
+        }, "m6"),
+    ),
+});
+
+Deno.test({
   name: "runAgentFace(): an unknown backend type → exit 1 with upstream's message, nothing made",
   ignore: !isRoot,
   fn: () =>

@@ -115,6 +115,7 @@ async function bootstrap(d: AgentDeps, signal: AbortSignal): Promise<Boot | null
   );
   if (config === null) return null;
   logger.info(`Found network config - Backend type: ${config.backendType}`);
+  manager.checkConfig(config);
   if (config.backendDefaulted) {
     logger.warn(`The network config has no "Backend": using "${config.backendType}"`);
   }

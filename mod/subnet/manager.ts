@@ -38,6 +38,11 @@ export interface SubnetManager {
   readonly name: string;
   /** Reads and (etcd/local) validates the network config; throws while it is missing or bad. */
   getNetworkConfig(): Promise<NetworkConfig>;
+  /**
+   * Throws a ConfigError when this manager cannot serve `config` (etcd and the local store:
+   * IPv6-only); the agent asks before it creates anything.
+   */
+  checkConfig(config: NetworkConfig): void;
   getStoredHints(): Promise<StoredHints>;
   /** Acquires (reuses, or allocates and creates) our lease. Retries conflicts itself. */
   acquireLease(config: NetworkConfig, attrs: LeaseAttrs, signal: AbortSignal): Promise<Lease>;

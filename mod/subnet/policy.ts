@@ -105,6 +105,13 @@ export class PolicySubnetManager implements SubnetManager {
     return loadNetworkConfig(await this.#store.getNetworkConfig());
   }
 
+  /** Subnet keys need an IPv4 subnet: IPv6-only is a Kubernetes subnet manager feature. */
+  checkConfig(config: NetworkConfig): void {
+    if (!config.enableIPv4) {
+      throw new ConfigError("IPv6-only networks need the Kubernetes subnet manager");
+    }
+  }
+
   /** Stores keep no hints (MACs, public-IP overrides are a Kubernetes feature). */
   getStoredHints(): Promise<StoredHints> {
     return Promise.resolve({ macV4: null, macV6: null, publicIP: null, publicIPv6: null });
@@ -115,9 +122,7 @@ export class PolicySubnetManager implements SubnetManager {
     attrs: LeaseAttrs,
     signal: AbortSignal,
   ): Promise<Lease> {
-    if (!config.enableIPv4) {
-      throw new ConfigError("IPv6-only networks need the Kubernetes subnet manager");
-    }
+    this.checkConfig(config);
     for (let attempt = 1;; attempt++) {
       signal.throwIfAborted();
       try {

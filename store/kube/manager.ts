@@ -107,6 +107,9 @@ export class KubeSubnetManager implements SubnetManager {
   }
 
   /** VTEP MACs and `node-public-ip(v6)` from our node (a direct GET, as upstream). */
+  /** Every config the agent accepts: IPv4, IPv6-only and dual-stack. */
+  checkConfig(_config: NetworkConfig): void {}
+
   async getStoredHints(): Promise<StoredHints> {
     const { api, names, nodeName, logger } = this.#p;
     let node: KubeNode | undefined;

@@ -38,6 +38,13 @@ export class FakeManager implements SubnetManager {
     }
   }
 
+  /** What checkConfig throws, when set (as the policy manager refuses IPv6-only). */
+  refuseConfig: Error | null = null;
+
+  checkConfig(_config: NetworkConfig): void {
+    if (this.refuseConfig) throw this.refuseConfig;
+  }
+
   getStoredHints(): Promise<StoredHints> {
     return Promise.resolve({ macV4: null, macV6: null, publicIP: null, publicIPv6: null });
   }

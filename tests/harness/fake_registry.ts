@@ -50,6 +50,7 @@ export class FakeRegistry {
     return {
       name: "Fake Registry",
       getNetworkConfig: () => Promise.resolve(loadNetworkConfig(reg.config)),
+      checkConfig: () => {},
       getStoredHints: (): Promise<StoredHints> =>
         Promise.resolve({ macV4: null, macV6: null, publicIP: null, publicIPv6: null }),
       acquireLease(cfg: NetworkConfig, attrs: LeaseAttrs): Promise<Lease> {

@@ -10,6 +10,7 @@ import { parseIP } from "../../../mod/ip/mod.ts";
 import { createLogger } from "../../../mod/log.ts";
 import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
 import { StoreUnavailableError } from "../../../mod/subnet/store.ts";
+import { ConfigError } from "../../../mod/errors.ts";
 
 const VXLAN = `{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}`;
 
@@ -233,6 +234,14 @@ Deno.test("runAgent() exits 1 with upstream's line for an unknown backend type",
   const { lines, deps } = setup(`{"Network":"10.244.0.0/16","Backend":{"Type":"bogus"}}`);
   assertEquals(await runAgent(deps, new AbortController().signal), 1);
   assertStringIncludes(lines.join(""), "unknown backend type: bogus");
+});
+
+Deno.test("runAgent() exits 1 before it creates anything for a config its manager refuses", async () => {
+  const { kernel, manager, lines, written, deps } = setup();
+  manager.refuseConfig = new ConfigError("IPv6-only networks need the Kubernetes subnet manager");
+  assertEquals(await runAgent(deps, new AbortController().signal), 1);
+  assertStringIncludes(lines.join(""), "IPv6-only networks need the Kubernetes subnet manager");
+  assertEquals([kernel.links.size, kernel.calls.length, written.length], [0, 0, 0]);
 });
 
 Deno.test("runAgent() exits 1 for bad backend options or no usable interface", async () => {

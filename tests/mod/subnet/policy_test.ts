@@ -4,7 +4,9 @@ import {
   assertNotEquals,
   assertRejects,
   assertStringIncludes,
+  assertThrows,
 } from "../../harness/assert.ts";
+import { loadNetworkConfig } from "../../../mod/config/net_conf.ts";
 import { FakeClock } from "../../harness/fake_clock.ts";
 import { MemoryStore } from "../../harness/memory_store.ts";
 import { LEND_MAX_MS, PolicySubnetManager, RACE_RETRIES } from "../../../mod/subnet/policy.ts";
@@ -184,6 +186,7 @@ Deno.test("acquireLease() allocates dual-stack keys; IPv6-only needs kube", asyn
   assertEquals([String(l.subnet), String(l.ipv6Subnet)], ["10.3.3.0/24", "fd00:3:0:1::/64"]);
   assertNotEquals(store.readRaw("10.3.3.0-24&fd00:3:0:1::-64"), null);
   store.config = '{ "EnableIPv4": false, "EnableIPv6": true, "IPv6Network": "fd00:3::/56" }';
+  assertThrows(() => sm.checkConfig(loadNetworkConfig(store.config!)), ConfigError, "IPv6-only");
   await assertRejects(
     () => sm.getNetworkConfig().then((c) => sm.acquireLease(c, attrs("1.2.3.4"), signal)),
     ConfigError,
