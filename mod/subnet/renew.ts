@@ -186,8 +186,8 @@ class Renewal {
     this.#opts.log.info(`Waiting for ${wait} to renew lease`);
   }
 
+  /** The agent logs the error's text (upstream's line) once, whatever the manager. */
   #revoked(): never {
-    this.#opts.log.info("Lease has been revoked. Shutting down daemon.");
     throw new LeaseRevokedError();
   }
 }
