@@ -41,8 +41,6 @@ import {
 } from "./etcd_client.ts";
 import { type EtcdWatchContext, watchEtcd } from "./etcd_watch.ts";
 
-export { DEFAULT_ETCD_ENDPOINTS } from "./etcd_client.ts";
-
 /** Upstream's `--etcd-prefix` default. */
 export const DEFAULT_ETCD_PREFIX = "/coreos.com/network";
 

@@ -25,8 +25,6 @@ import { ConfigError, errorText } from "../mod/errors.ts";
 import { tryParseIP } from "../mod/ip/mod.ts";
 import type { Logger } from "../mod/log.ts";
 
-/** Upstream's `--etcd-endpoints` default. */
-export const DEFAULT_ETCD_ENDPOINTS = ["http://127.0.0.1:2379", "http://127.0.0.1:4001"];
 /** Watch reconnection backoff, as upstream: 100 ms doubling to 5 s (with jitter). */
 const WATCH_BACKOFF = { initialDelay: 100, maxDelay: 5000 };
 
@@ -41,6 +39,15 @@ export interface EtcdConnectOptions {
   password?: string;
   /** Deadline of each request (default 10 s). */
   requestTimeoutMs?: number;
+}
+
+/**
+ * `host:port` without a scheme, as Go's clientv3 accepts it: http, or https when TLS files are
+ * given (grpc-js would otherwise resolve it as a name and report a refused connection only at
+ * the request deadline).
+ */
+export function withScheme(endpoint: string, tls: boolean): string {
+  return endpoint.includes("://") ? endpoint : `${tls ? "https" : "http"}://${endpoint}`;
 }
 
 /** An endpoint for logs: any `user:password@` removed. */
@@ -80,8 +87,9 @@ export async function connectEtcd(opts: EtcdConnectOptions, log: Logger): Promis
     readFlagFile("keyfile", opts.keyFile),
   ]);
   const timeout = opts.requestTimeoutMs ?? 10_000;
+  const endpoints = opts.endpoints.map((e) => withScheme(e, Boolean(ca || (cert && key))));
   const options: IOptions = {
-    hosts: opts.endpoints,
+    hosts: endpoints,
     dialTimeout: timeout,
     defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + timeout }),
     faultHandling: {
@@ -95,7 +103,7 @@ export async function connectEtcd(opts: EtcdConnectOptions, log: Logger): Promis
       watchBackoff: new ExponentialBackoff(WATCH_BACKOFF) as unknown as IBackoff<unknown>,
     },
   };
-  const https = opts.endpoints.some((e) => e.startsWith("https:"));
+  const https = endpoints.some((e) => e.startsWith("https:"));
   if (cert && key) {
     // grpc-js takes a null root certificate as "the system's roots".
     options.credentials = { rootCertificate: ca as Buffer, privateKey: key, certChain: cert };

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../harness/assert.ts";
 import { withEtcd } from "../harness/etcd.ts";
 import { createEtcdStore, type EtcdStoreOptions } from "../../store/etcd.ts";
-import { describeEtcdError, showEndpoint } from "../../store/etcd_client.ts";
+import { describeEtcdError, showEndpoint, withScheme } from "../../store/etcd_client.ts";
 import { createLogger } from "../../mod/log.ts";
 import { ConfigError } from "../../mod/errors.ts";
 import { StoreUnavailableError } from "../../mod/subnet/store.ts";
@@ -93,4 +93,11 @@ Deno.test("etcd client: username and password reach etcd, and are never logged",
       await wrong.close();
     }
   });
+});
+
+Deno.test("withScheme() adds http (https with TLS files) only where the scheme is missing", () => {
+  assertEquals(withScheme("127.0.0.1:2379", false), "http://127.0.0.1:2379");
+  assertEquals(withScheme("etcd.example:2379", true), "https://etcd.example:2379");
+  assertEquals(withScheme("https://10.0.0.1:2379", false), "https://10.0.0.1:2379");
+  assertEquals(withScheme("unix:///run/etcd.sock:0", true), "unix:///run/etcd.sock:0");
 });

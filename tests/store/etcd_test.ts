@@ -112,3 +112,15 @@ Deno.test("etcd store: several endpoints (one down) and a unix socket from anywh
     }
   });
 });
+
+Deno.test("etcd store: endpoints without a scheme work as Go's clientv3 takes them", async () => {
+  await withEtcd({}, async (etcd) => {
+    const store = await createEtcdStore({ endpoints: [etcd.endpoint.replace("http://", "")] });
+    try {
+      await store.createLease(sn, attrs, 600);
+      assertEquals((await store.listLeases()).leases.length, 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
