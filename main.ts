@@ -48,6 +48,10 @@ async function main(): Promise<number> {
         };
         return await installCni(mode.args, origin, consoleIO);
       }
+      if (mode.tool === "status") {
+        const { runStatus } = await import("./mod/status/run.ts");
+        return await runStatus(mode.args, Deno.env.toObject(), consoleIO);
+      }
       console.error(`"${mode.tool}" is not implemented yet`);
       return 1;
     case "agent": {
