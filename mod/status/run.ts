@@ -57,14 +57,19 @@ export async function fetchProbe(url: string, timeoutMs: number): Promise<ProbeF
     const body = (await res.text()).slice(0, BODY_LIMIT);
     return { url, status: res.status, body, error: null };
   } catch (err) {
-    const e = err as Error;
-    const error = e.name === "TimeoutError" || e.name === "AbortError"
-      ? `timed out after ${timeoutMs} ms`
-      : /connection refused/i.test(e.message)
-      ? "connection refused"
-      : errorText(err);
-    return { url, status: null, body: "", error };
+    return { url, status: null, body: "", error: probeError(err, timeoutMs) };
   }
+}
+
+/** A short reason from fetch's error (its cause holds the socket error). */
+function probeError(err: unknown, timeoutMs: number): string {
+  const e = err as Error;
+  if (e.name === "TimeoutError" || e.name === "AbortError") {
+    return `timed out after ${timeoutMs} ms`;
+  }
+  const text = e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : errorText(err);
+  if (/connection refused/i.test(text)) return "connection refused";
+  return text.replace(/error sending request for url \([^)]*\): /, "");
 }
 
 /** Read-only rtnetlink dumps of the calling process's network namespace. */
