@@ -50,7 +50,7 @@ const FROM_ENV: readonly Field[] = ["subnetFile", "healthzIP", "healthzPort"];
 export interface StatusOptions {
   readonly subnetFile: string;
   readonly healthzIP: string;
-  /** 0: the agent runs no health server, nothing is probed. */
+  /** 0 (or less): the agent runs no health server, nothing is probed. */
   readonly healthzPort: number;
   readonly json: boolean;
   readonly timeoutMs: number;

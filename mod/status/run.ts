@@ -105,7 +105,7 @@ export async function gatherFacts(o: StatusOptions, world: StatusWorld): Promise
       (text) => ({ path: o.subnetFile, text, readError: null }),
       (err) => ({ path: o.subnetFile, text: null, readError: errorText(err) }),
     ),
-    o.healthzPort === 0 ? null : Promise.all([
+    o.healthzPort <= 0 ? null : Promise.all([
       world.probe(`${base}/healthz`, o.timeoutMs),
       world.probe(`${base}/readyz`, o.timeoutMs),
     ]).then(([healthz, readyz]) => ({ healthz, readyz })),
