@@ -13,8 +13,19 @@ if (!isRoot) console.warn(`status tests ignored: ${NOT_ROOT}`);
 
 const HEALTHZ = "10258";
 const CONFIG = '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}';
+const HOST_GW = '{"Network":"10.244.0.0/16","Backend":{"Type":"host-gw"}}';
 
-/** `main.ts status <args>` inside `h`'s namespace. */
+/** Flags of agents sharing a local store in `dir` with `config`. */
+async function localStore(dir: string, config: string): Promise<string[]> {
+  await Deno.writeTextFile(`${dir}/net-conf.json`, config);
+  return [
+    "--store=local",
+    `--local-store-dir=${dir}/leases`,
+    `--local-network-config=${dir}/net-conf.json`,
+  ];
+}
+
+/** `main.ts status <args>` inside `h`'s namespace (health server on {@linkcode HEALTHZ}). */
 async function status(h: Host, ...args: string[]) {
   const flags = ["--subnet-file", h.subnetFile, "--healthz-port", HEALTHZ, ...args];
   return await h.ns.exec(Deno.execPath(), [
@@ -27,8 +38,11 @@ async function status(h: Host, ...args: string[]) {
   ]);
 }
 
-async function jsonStatus(h: Host): Promise<{ code: number; report: StatusReport }> {
-  const r = await status(h, "--json");
+async function jsonStatus(
+  h: Host,
+  ...args: string[]
+): Promise<{ code: number; report: StatusReport }> {
+  const r = await status(h, "--json", ...args);
   try {
     return { code: r.code, report: JSON.parse(r.stdout) as StatusReport };
   } catch (err) {
@@ -46,14 +60,7 @@ Deno.test({
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "status-leases-" });
     try {
-      await Deno.writeTextFile(`${dir}/net-conf.json`, CONFIG);
-      const flags = [
-        "--store=local",
-        `--local-store-dir=${dir}/leases`,
-        `--local-network-config=${dir}/net-conf.json`,
-        "--healthz-port",
-        HEALTHZ,
-      ];
+      const flags = [...await localStore(dir, CONFIG), "--healthz-port", HEALTHZ];
       await withCluster({ hosts: 2, prefix: "st" }, async (c) => {
         const [h1, h2] = c.hosts as [Host, Host];
         for (const h of c.hosts) h.startAgent(flags);
@@ -110,6 +117,41 @@ Deno.test({
         const bad = await status(h1, "--healthz-port", "nope");
         assertEquals(bad.code, 2, bad.stderr);
         assertMatch(bad.stderr, /Invalid value "nope" for flag -healthz-port/);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "status: host-gw without a health server is judged by its protocol-242 routes",
+  ignore: !isRoot,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "status-leases-" });
+    try {
+      const flags = await localStore(dir, HOST_GW);
+      await withCluster({ hosts: 2, prefix: "st" }, async (c) => {
+        const [h1, h2] = c.hosts as [Host, Host];
+        for (const h of c.hosts) h.startAgent(flags);
+        await h1.waitSubnetEnv();
+        const peer = parseCIDR((await h2.waitSubnetEnv()).get("FLANNEL_SUBNET")!).toString();
+        let last: { code: number; report: StatusReport } | null = null;
+        const routed = async () => {
+          last = await jsonStatus(h1, "--healthz-port=0");
+          return last.code === 0 && last.report.kernel.routesProto242 === 1;
+        };
+        assert(await eventually(routed, 20_000), `not healthy: ${JSON.stringify(last)}`);
+        const r = last!.report;
+        assertEquals([r.health, r.kernel.devices, r.kernel.routes], [
+          { probed: false, healthz: null, readyz: null },
+          [],
+          1,
+        ]);
+        const routes = await h1.ns.ipJson("route", "show", "proto", "242");
+        assertEquals(routes.map((x) => x.dst), [peer]);
       });
     } finally {
       await Deno.remove(dir, { recursive: true });
