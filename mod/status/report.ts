@@ -126,12 +126,19 @@ function subnetEnvOf(f: SubnetFileFacts): Parsed {
     out.problems.push(`Subnet file "${f.path}" has no FLANNEL_SUBNET or FLANNEL_IPV6_SUBNET`);
   }
   if (out.problems.length > 0) env.state = "invalid";
-  const mtu = vars.get("FLANNEL_MTU");
-  env.mtu = mtu !== undefined && /^[0-9]+$/.test(mtu) ? Number(mtu) : null;
-  if (env.mtu === null) out.warnings.push(`Subnet file has no valid FLANNEL_MTU ("${mtu ?? ""}")`);
-  const masq = vars.get("FLANNEL_IPMASQ");
-  env.ipMasq = masq === "true" ? true : masq === "false" ? false : null;
+  scalars(vars, out);
   return out;
+}
+
+/** FLANNEL_MTU and FLANNEL_IPMASQ; a missing or bad MTU is a warning. */
+function scalars(vars: ReadonlyMap<string, string>, out: Parsed): void {
+  const mtu = vars.get("FLANNEL_MTU");
+  out.env.mtu = mtu !== undefined && /^[0-9]+$/.test(mtu) ? Number(mtu) : null;
+  if (out.env.mtu === null) {
+    out.warnings.push(`Subnet file has no valid FLANNEL_MTU ("${mtu ?? ""}")`);
+  }
+  const masq = vars.get("FLANNEL_IPMASQ");
+  out.env.ipMasq = masq === "true" ? true : masq === "false" ? false : null;
 }
 
 function probeProblem(p: ProbeFacts, path: string): string | null {
