@@ -126,3 +126,20 @@ function collect(stream: ReadableStream<Uint8Array>) {
   }
   return { done, waitFor };
 }
+
+Deno.test("main.ts status: --help on stdout (exit 0), a bad flag exit 2, no subnet.env exit 1", async () => {
+  const help = await runMain(["status", "--help"]);
+  assertEquals(help.code, 0, help.stderr);
+  assertStringIncludes(help.stdout, "-subnet-file string");
+  const bad = await runMain(["status", "--healthz-port=x"]);
+  assertEquals([bad.code, bad.stdout], [2, ""]);
+  assertStringIncludes(bad.stderr, "healthz-port");
+  const missing = await runMain(["status", "--subnet-file=/nonexistent/subnet.env", "--json"]);
+  assertEquals(missing.code, 1, missing.stderr);
+  const report = JSON.parse(missing.stdout);
+  assertEquals(report.healthy, false);
+  assert(
+    report.problems.some((p: string) => p.includes("/nonexistent/subnet.env")),
+    missing.stdout,
+  );
+});
