@@ -62,7 +62,8 @@ export interface PolicyManagerOptions {
   log?: Logger;
 }
 
-const fmt = (s: LeaseSubnets) => `ip: ${s.subnet} ipv6: ${s.ipv6Subnet}`;
+/** Upstream's `ip: %v ipv6: %v`: a missing subnet prints as Go's zero IP4Net/IP6Net. */
+const fmt = (s: LeaseSubnets) => `ip: ${s.subnet ?? "0.0.0.0/0"} ipv6: ${s.ipv6Subnet ?? "::/0"}`;
 
 /**
  * {@linkcode SubnetManager} over a {@linkcode LeaseStore}.

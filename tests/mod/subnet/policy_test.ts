@@ -59,7 +59,7 @@ Deno.test("acquireLease() follows subnet_test.go TestAcquireLease", async (t) =>
     assert(n >= parseIP("10.3.1.0").value && n <= parseIP("10.3.25.0").value);
     assertEquals(lines.slice(-2), [
       "Picking subnet in range 10.3.1.0 ... 10.3.25.0",
-      `Allocated lease (ip: ${first} ipv6: null) to current node (1.2.3.4)`,
+      `Allocated lease (ip: ${first} ipv6: ::/0) to current node (1.2.3.4)`,
     ]);
     assertEquals(l.expiration?.getTime(), store.ttlOf(first.replace("/", "-"))! * 1000 + 1_000_000);
   });
@@ -68,7 +68,7 @@ Deno.test("acquireLease() follows subnet_test.go TestAcquireLease", async (t) =>
     assertEquals(String(l.subnet), first);
     assertEquals(
       lines.at(-1),
-      `Found lease (ip: ${first} ipv6: null) for current IP (1.2.3.4), reusing`,
+      `Found lease (ip: ${first} ipv6: ::/0) for current IP (1.2.3.4), reusing`,
     );
   });
   await t.step("the previous subnet 10.3.6.0/24 from subnet.env is reused", async () => {
@@ -142,7 +142,7 @@ Deno.test("acquireLease() keeps a reservation a reservation (upstream makes it a
   );
   assertEquals(
     lines.at(-1),
-    "Found lease (ip: 10.3.20.0/24 ipv6: null) for current IP (1.2.3.4), reusing",
+    "Found lease (ip: 10.3.20.0/24 ipv6: ::/0) for current IP (1.2.3.4), reusing",
   );
 });
 
