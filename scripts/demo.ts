@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import { formatBps, iperf, ping, type PingResult } from "./sandbox/measure.ts";
 import { matrixSummary, pingMatrix, stepLine, table } from "./sandbox/report.ts";
-import { type BackendName, Sandbox, type StoreName } from "./sandbox/sandbox.ts";
+import { type BackendName, HEALTHZ_PORT, Sandbox, type StoreName } from "./sandbox/sandbox.ts";
 import { cacheDeps, interruptible, requireRoot } from "./sandbox/session.ts";
 
 const USAGE = `Usage: deno task demo [--backend vxlan|host-gw] [--store local|etcd] [--keep]
@@ -136,10 +136,15 @@ async function run(args: DemoArgs, signal: AbortSignal): Promise<number> {
 }
 
 async function keepUntilSignal(sb: Sandbox, signal: AbortSignal): Promise<void> {
-  const [a, b] = [sb.pods[0]!, sb.pods.at(-1)!];
+  const [a, b, h1] = [sb.pods[0]!, sb.pods.at(-1)!, sb.cluster.hosts[0]!];
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const status = `status --subnet-file ${h1.subnetFile} --healthz-port ${HEALTHZ_PORT}`;
   say("The cluster stays up (--keep). Try, in another terminal:");
   say(`  sudo ip netns exec ${a.ns.name} ping ${b.ip}`);
-  say(`  sudo ip netns exec ${sb.cluster.hosts[0]!.ns.name} ip route`);
+  say(`  sudo ip netns exec ${h1.ns.name} ip route`);
+  say(
+    `  sudo ip netns exec ${h1.ns.name} ${Deno.execPath()} run -A --cached-only ${main} ${status}`,
+  );
   say("Press Ctrl-C to remove it.");
   await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
 }
