@@ -5,7 +5,8 @@
  *
  * Design notes (differences from upstream, each for the operator's sake):
  * - a node without a pod CIDR yet is waited for, with a line every few seconds, instead of an
- *   exit and a restart loop; likewise a node name that is not (yet) in the node list;
+ *   exit and a restart loop; likewise a node name that is not (yet) in the node list, and an
+ *   API server that cannot be reached yet when our pod is looked up for the node name;
  * - the informer never gives up (client-go's does not either, upstream's exit on sync timeout
  *   is kept); a relist after 410 Gone or a restart is diffed, so no event is lost;
  * - RBAC refusals name the verb, the resource and the ClusterRole rules to grant;
@@ -28,9 +29,10 @@ import { eventQueueDepth, kubeTarget, nodeNameSource } from "./kube/config.ts";
 import { NodeInformer } from "./kube/informer.ts";
 import { LeaseFeed } from "./kube/lease_feed.ts";
 import { KubeSubnetManager } from "./kube/manager.ts";
+import { KubeApiError } from "./kube/errors.ts";
 
 export { KubeSubnetManager } from "./kube/manager.ts";
-export { KubeApiError } from "./kube/errors.ts";
+export { KubeApiError };
 
 /** What main.ts hands over: the flags of spec §1.2 plus the environment and logger. */
 export interface KubeManagerOptions {
@@ -64,26 +66,45 @@ export interface KubeManagerOptions {
   idleMs?: number;
 }
 
-async function resolveNodeName(api: KubeApi, env: KubeManagerOptions["env"]): Promise<string> {
-  const src = nodeNameSource(env);
-  if (src.nodeName !== null) return src.nodeName;
-  const { namespace, name } = src.pod!;
-  let pod: { spec?: { nodeName?: unknown } };
-  try {
-    pod = await api.getPod(namespace, name);
-  } catch (err) {
-    throw new ConfigError(
-      `error retrieving pod spec for '${namespace}/${name}': ${errorText(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
+/** The node a pod runs on (`spec.nodeName`), with upstream's message when it has none. */
+function nodeOfPod(pod: { spec?: { nodeName?: unknown } }, namespace: string, name: string) {
   const node = pod.spec?.nodeName;
   if (typeof node !== "string" || node === "") {
     throw new ConfigError(`node name not present in pod spec '${namespace}/${name}'`);
   }
   return node;
+}
+
+/**
+ * Our node name: `NODE_NAME`, else our pod's `spec.nodeName`. An API server that cannot be
+ * reached yet (or answers 429/5xx) is waited for with a line per attempt, as the informer
+ * does, instead of exiting: the DaemonSet finds its node this way on every start.
+ */
+async function resolveNodeName(api: KubeApi, o: KubeManagerOptions, clock: Clock) {
+  const src = nodeNameSource(o.env);
+  if (src.nodeName !== null) return src.nodeName;
+  const { namespace, name } = src.pod!;
+  for (let wait = 1000;; wait = Math.min(wait * 2, 30_000)) {
+    let pod: { spec?: { nodeName?: unknown } };
+    try {
+      pod = await api.getPod(namespace, name, o.signal);
+    } catch (err) {
+      o.signal?.throwIfAborted();
+      if (!(err instanceof KubeApiError && err.transient)) {
+        throw new ConfigError(
+          `error retrieving pod spec for '${namespace}/${name}': ${errorText(err)}`,
+          { cause: err },
+        );
+      }
+      o.logger.warn(
+        `Failed to get pod '${namespace}/${name}' for the node name: ${errorText(err)} ` +
+          `(retrying in ${wait / 1000}s)`,
+      );
+      await sleepOrAbort(wait, clock, o.signal);
+      continue;
+    }
+    return nodeOfPod(pod, namespace, name);
+  }
 }
 
 async function readNetConf(o: KubeManagerOptions) {
@@ -144,7 +165,7 @@ export async function createKubeSubnetManager(o: KubeManagerOptions): Promise<Ku
     env: o.env,
     ...(o.serviceAccountDir ? { serviceAccountDir: o.serviceAccountDir } : {}),
   }));
-  const nodeName = await resolveNodeName(api, o.env);
+  const nodeName = await resolveNodeName(api, o, clock);
   const config = await readNetConf(o);
   const logger = o.logger.with("kube");
   const feed = new LeaseFeed(names, config, logger, maxBatch);

@@ -403,6 +403,37 @@ Deno.test("start-up errors carry upstream's messages", async (t) => {
   }
 });
 
+Deno.test("node name from the pod: an API server not reachable yet is waited for, with a line", async () => {
+  const s = await setup();
+  try {
+    s.api.addPod("kube-flannel", "p1", "n1");
+    s.api.addNode("n1", { podCIDR: "10.244.1.0/24" });
+    const env = { POD_NAME: "p1", POD_NAMESPACE: "kube-flannel" };
+    let restarting = s.api.restart({ downMs: 2500 });
+    await new Promise((r) => setTimeout(r, 100));
+    const m = await s.start({ env });
+    await restarting;
+    assertEquals(m.nodeName, "n1");
+    const said = s.logs.filter((l) =>
+      l.includes(
+        "Failed to get pod 'kube-flannel/p1' for the node name: Cannot reach the Kubernetes API",
+      )
+    );
+    assert(said.length >= 1 && said[0]!.includes("(retrying in 1s)"), s.logs.join(""));
+    // Still down: a stop signal ends the wait at once.
+    restarting = s.api.restart({ downMs: 2000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const t0 = Date.now();
+    await assertRejects(() => s.start({ env, signal: stop.signal }));
+    assert(Date.now() - t0 < 1500);
+    await restarting;
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("alloc backend: no informer, our node read directly", async () => {
   const s = await setup('{"Network":"10.244.0.0/16","Backend":{"Type":"alloc"}}');
   try {
