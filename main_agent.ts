@@ -121,6 +121,12 @@ export async function runAgentFace(o: Options): Promise<number> {
     };
     return await runAgent(deps, ctl.signal);
   } catch (err) {
+    if (ctl.signal.aborted) {
+      // Stopped while the subnet manager was still starting (e.g. waiting for the Kubernetes
+      // API server): a requested stop, not a failure.
+      log.info("Exiting cleanly...");
+      return 0;
+    }
     log.error(`Failed to create SubnetManager: ${errorText(err)}`);
     return 1;
   } finally {

@@ -46,13 +46,28 @@ async function withAgentDir(
 }
 
 /** Starts the driver with `args`, inside `ns` when given. */
-function spawnDriver(dir: string, args: string[], ns: Netns | null) {
-  const deno = [Deno.execPath(), "run", "-A", "--quiet", "--cached-only", `${dir}/driver.ts`];
+function spawnDriver(
+  dir: string,
+  args: string[],
+  ns: Netns | null,
+  env: Record<string, string> = {},
+) {
+  // The repository's config, so the driver (in a temp dir) resolves npm imports (client-node).
+  const config = ["--config", new URL("deno.json", ROOT).pathname];
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--quiet",
+    "--cached-only",
+    ...config,
+    `${dir}/driver.ts`,
+  ];
   const [cmd, ...rest] = ns === null ? deno : ["ip", "netns", "exec", ns.name, ...deno];
   return new Deno.Command(cmd!, {
     args: [...rest, ...args],
     clearEnv: true,
-    env: keptEnv(),
+    env: { ...keptEnv(), ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -159,4 +174,38 @@ Deno.test({
         assertStringIncludes(text, "shutdownHandler sent cancel signal...");
         assertEquals(status.code, 0, text);
       }, "ma")),
+});
+
+Deno.test({
+  name: "runAgentFace(): SIGTERM while the kube manager waits for the API server → exit 0",
+  ignore: !isRoot,
+  fn: () =>
+    withAgentDir(`{"Network":"10.244.0.0/16"}`, (dir) =>
+      withNetns(1, async (ns) => {
+        const args = [
+          "--kube-subnet-mgr",
+          "--kube-api-url=http://127.0.0.1:9",
+          `--net-config-path=${dir}/net-conf.json`,
+          `--subnet-file=${dir}/subnet.env`,
+          "--iface=lo",
+        ];
+        const child = spawnDriver(dir, args, ns, { NODE_NAME: "n1" });
+        const dec = new TextDecoder();
+        let text = "";
+        const reading = (async () => {
+          for await (const c of child.stderr) text += dec.decode(c, { stream: true });
+        })();
+        const deadline = Date.now() + 20_000;
+        while (!text.includes("Node list failed") && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        child.kill("SIGTERM");
+        const status = await child.status;
+        await reading;
+        await child.stdout.cancel();
+        assertMatch(text, /^W.*Node list failed: Cannot reach the Kubernetes API at http:\/\/127/m);
+        assert(!text.includes("Failed to create SubnetManager"), text);
+        assertStringIncludes(text, "Exiting cleanly...");
+        assertEquals(status.code, 0, text);
+      }, "mk")),
 });
