@@ -12,7 +12,7 @@
  * before the environment is read, as upstream, so `FLANNELD_VERSION` has no effect.
  * Pure: no IO, no globals; the environment is a parameter.
  */
-import { FlannelError, ParseError } from "../errors.ts";
+import { ParseError } from "../errors.ts";
 import {
   envName,
   flagEntries,
@@ -24,16 +24,9 @@ import {
   type StoreKind,
 } from "./flag_table.ts";
 import type { FlagDef } from "./flag_values.ts";
+import { FlagError, scanGoFlags } from "./go_flag_scan.ts";
 
-/** A bad command line or `FLANNELD_*` value. `flag` is `-name` or the variable's name. */
-export class FlagError extends FlannelError {
-  override name = "FlagError";
-  readonly flag: string;
-  constructor(message: string, flag: string, options?: ErrorOptions) {
-    super("EFLAG", message, options);
-    this.flag = flag;
-  }
-}
+export { FlagError };
 
 /** The agent's options: every flag's value, after the command line and the environment. */
 export type Options = Readonly<FlagValues> & {
@@ -77,33 +70,11 @@ interface Scan {
 function scanArgs(argv: readonly string[]): Scan {
   const byName = new Map(flagEntries().map(([field, def]) => [def.name, { field, def }]));
   const given = new Map<FlagField, unknown>();
-  let i = 0;
-  while (i < argv.length) {
-    const arg = argv[i]!;
-    if (arg.length < 2 || arg[0] !== "-" || arg === "--") break;
-    const body = arg.slice(arg[1] === "-" ? 2 : 1);
-    if (body === "" || body[0] === "-" || body[0] === "=") {
-      throw new FlagError(`Bad flag syntax "${arg}"`, arg);
-    }
-    i++;
-    const eq = body.indexOf("=");
-    const name = eq < 0 ? body : body.slice(0, eq);
-    const entry = byName.get(name);
-    if (entry === undefined) {
-      if (name === "h" || name === "help") return { given, help: true };
-      throw new FlagError(`Unknown flag "-${name}"`, `-${name}`);
-    }
-    const { field, def } = entry;
-    let text = eq < 0 ? undefined : body.slice(eq + 1);
-    if (text === undefined && def.isBool) text = "true";
-    if (text === undefined) {
-      if (i >= argv.length) throw new FlagError(`Flag -${name} needs a value`, `-${name}`);
-      text = argv[i++]!;
-    }
+  const help = scanGoFlags(argv, byName, ({ field, def }, text, arg) => {
     const previous = given.has(field) ? given.get(field) : def.initial;
     given.set(field, setValue(def, field, text, previous, { kind: "argv", arg }));
-  }
-  return { given, help: false };
+  });
+  return { given, help };
 }
 
 /** Fills the flags not given on the command line from `FLANNELD_*` (non-empty values only). */

@@ -13,6 +13,7 @@ import { ParseError } from "../errors.ts";
 import { envName, UPSTREAM_FLAGS } from "../config/flag_table.ts";
 import { boolFlag, choiceFlag, type FlagDef, intFlag } from "../config/flag_values.ts";
 import { type Env, FlagError } from "../config/flags.ts";
+import { scanGoFlags } from "../config/go_flag_scan.ts";
 
 /** Default time each probe may take, in milliseconds. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 1000;
@@ -82,28 +83,10 @@ function scan(argv: readonly string[]): { given: Map<Field, unknown>; help: bool
   const byName = new Map(entries().map(([field, def]) => [def.name, { field, def }]));
   byName.set("output", byName.get("o")!);
   const given = new Map<Field, unknown>();
-  for (let i = 0; i < argv.length;) {
-    const arg = argv[i++]!;
-    if (arg.length < 2 || arg[0] !== "-" || arg === "--") break;
-    const body = arg.slice(arg[1] === "-" ? 2 : 1);
-    if (body === "" || body[0] === "-" || body[0] === "=") {
-      throw new FlagError(`Bad flag syntax "${arg}"`, arg);
-    }
-    const eq = body.indexOf("=");
-    const name = eq < 0 ? body : body.slice(0, eq);
-    const entry = byName.get(name);
-    if (entry === undefined) {
-      if (name === "h" || name === "help") return { given, help: true };
-      throw new FlagError(`Unknown flag "-${name}"`, `-${name}`);
-    }
-    let text = eq < 0 ? (entry.def.isBool ? "true" : undefined) : body.slice(eq + 1);
-    if (text === undefined) {
-      if (i >= argv.length) throw new FlagError(`Flag -${name} needs a value`, `-${name}`);
-      text = argv[i++]!;
-    }
-    given.set(entry.field, parseValue(entry.def, text));
-  }
-  return { given, help: false };
+  const help = scanGoFlags(argv, byName, ({ field, def }, text) => {
+    given.set(field, parseValue(def, text));
+  });
+  return { given, help };
 }
 
 /**
