@@ -13,7 +13,13 @@
 import { parseArgs } from "node:util";
 import { formatBps, iperf, ping, type PingResult } from "./sandbox/measure.ts";
 import { matrixSummary, pingMatrix, stepLine, table } from "./sandbox/report.ts";
-import { type BackendName, HEALTHZ_PORT, Sandbox, type StoreName } from "./sandbox/sandbox.ts";
+import {
+  type BackendName,
+  HEALTHZ_PORT,
+  Sandbox,
+  sandboxChoice,
+  type StoreName,
+} from "./sandbox/sandbox.ts";
 import { cacheDeps, interruptible, requireRoot } from "./sandbox/session.ts";
 
 const USAGE = `Usage: deno task demo [--backend vxlan|host-gw] [--store local|etcd] [--keep]
@@ -45,13 +51,9 @@ export function parseDemoArgs(argv: string[]): DemoArgs | { exit: number; text: 
     return { exit: 2, text: `demo: ${(err as Error).message}\n\n${USAGE}` };
   }
   if (v.help) return { exit: 0, text: USAGE };
-  if (v.backend !== "vxlan" && v.backend !== "host-gw") {
-    return { exit: 2, text: `demo: unknown backend "${v.backend}" (vxlan or host-gw)` };
-  }
-  if (v.store !== "local" && v.store !== "etcd") {
-    return { exit: 2, text: `demo: unknown store "${v.store}" (local or etcd)` };
-  }
-  return { backend: v.backend, store: v.store, keep: v.keep };
+  const choice = sandboxChoice(v.backend, v.store);
+  if (typeof choice === "string") return { exit: 2, text: `demo: ${choice}` };
+  return { ...choice, keep: v.keep };
 }
 
 const say = (line = "") => console.log(line);

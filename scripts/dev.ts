@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { ping } from "./sandbox/measure.ts";
 import { formatDuration, matrixSummary } from "./sandbox/report.ts";
-import { type BackendName, Sandbox, type StoreName } from "./sandbox/sandbox.ts";
+import { type BackendName, Sandbox, sandboxChoice, type StoreName } from "./sandbox/sandbox.ts";
 import { cacheDeps, interruptible, requireRoot } from "./sandbox/session.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -43,13 +43,9 @@ export function parseDevArgs(argv: string[]): DevArgs | { exit: number; text: st
     return { exit: 2, text: `dev: ${(err as Error).message}\n${usage}` };
   }
   if (v.help) return { exit: 0, text: usage };
-  if (
-    (v.backend !== "vxlan" && v.backend !== "host-gw") ||
-    (v.store !== "local" && v.store !== "etcd")
-  ) {
-    return { exit: 2, text: `dev: unknown backend or store\n${usage}` };
-  }
-  return { backend: v.backend, store: v.store, watch: v.watch ?? WATCHED.map((p) => ROOT + p) };
+  const choice = sandboxChoice(v.backend, v.store);
+  if (typeof choice === "string") return { exit: 2, text: `dev: ${choice}\n${usage}` };
+  return { ...choice, watch: v.watch ?? WATCHED.map((p) => ROOT + p) };
 }
 
 /** PURE: whether a file-system event path is a source change worth a restart. */

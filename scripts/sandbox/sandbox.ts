@@ -29,6 +29,18 @@ import { flannelPluginConf, resultAddress, runCni } from "./cni.ts";
 export type BackendName = "vxlan" | "host-gw";
 export type StoreName = "local" | "etcd";
 
+/** PURE: `--backend` and `--store` of demo and dev checked, or the complaint to print. */
+export function sandboxChoice(
+  backend: string,
+  store: string,
+): { backend: BackendName; store: StoreName } | string {
+  if (backend !== "vxlan" && backend !== "host-gw") {
+    return `unknown backend "${backend}" (vxlan or host-gw)`;
+  }
+  if (store !== "local" && store !== "etcd") return `unknown store "${store}" (local or etcd)`;
+  return { backend, store };
+}
+
 export interface SandboxOptions {
   backend: BackendName;
   store: StoreName;

@@ -2,7 +2,7 @@
  * The sandbox module on its own, small: 2 hosts × 1 pod, host-gw, local store. Ready agents,
  * pods with addresses from their host's subnet, pods reach each other, destroy leaves nothing.
  */
-import { HEALTHZ_PORT, Sandbox } from "../../../scripts/sandbox/sandbox.ts";
+import { HEALTHZ_PORT, Sandbox, sandboxChoice } from "../../../scripts/sandbox/sandbox.ts";
 import { ping } from "../../../scripts/sandbox/measure.ts";
 import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
 import { exec, isRoot, NOT_ROOT } from "../../harness/netns.ts";
@@ -42,4 +42,10 @@ Deno.test({
     assertEquals(await Deno.stat(sb.dir).then(() => true, () => false), false);
     for (const a of sb.agents.values()) assertEquals(a.exitCode, 0);
   },
+});
+
+Deno.test("sandboxChoice() takes vxlan/host-gw and local/etcd, names what it refuses", () => {
+  assertEquals(sandboxChoice("host-gw", "etcd"), { backend: "host-gw", store: "etcd" });
+  assertEquals(sandboxChoice("udp", "local"), 'unknown backend "udp" (vxlan or host-gw)');
+  assertEquals(sandboxChoice("vxlan", "kube"), 'unknown store "kube" (local or etcd)');
 });
