@@ -1,26 +1,7 @@
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { describeEntry, type Entry, entryKey, sameEntry } from "../../../mod/reconcile/entries.ts";
-import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
-
-const route: Entry = {
-  kind: "route",
-  dst: parseCIDR("10.244.2.0/24"),
-  gateway: parseIP("10.244.2.0"),
-  dev: "flannel.1",
-  onlink: true,
-};
-const neigh: Entry = {
-  kind: "neigh",
-  dev: "flannel.1",
-  ip: parseIP("10.244.2.0"),
-  mac: "aa:bb:cc:00:00:02",
-};
-const fdb: Entry = {
-  kind: "fdb",
-  dev: "flannel.1",
-  mac: "aa:bb:cc:00:00:02",
-  dst: parseIP("198.18.0.2"),
-};
+import { describeEntry, entryKey, sameEntry } from "../../../mod/reconcile/entries.ts";
+import { parseIP } from "../../../mod/ip/mod.ts";
+import { fdb, neigh, route } from "./entry_fixtures.ts";
 
 Deno.test("entryKey() names the kernel object an entry occupies", () => {
   assertEquals(entryKey(route), "route 10.244.2.0/24");

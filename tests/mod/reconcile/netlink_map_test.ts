@@ -1,29 +1,10 @@
 import { assertEquals } from "../../harness/assert.ts";
 import { observeNeigh, observeRoute, opRequest } from "../../../mod/reconcile/netlink_map.ts";
 import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
-import type { Entry } from "../../../mod/reconcile/entries.ts";
 import * as K from "../../../mod/netlink/codec/consts.ts";
 import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
+import { fdb, neigh, route } from "./entry_fixtures.ts";
 
-const route: Entry = {
-  kind: "route",
-  dst: parseCIDR("10.244.2.0/24"),
-  gateway: parseIP("10.244.2.0"),
-  dev: "flannel.1",
-  onlink: true,
-};
-const neigh: Entry = {
-  kind: "neigh",
-  dev: "flannel.1",
-  ip: parseIP("10.244.2.0"),
-  mac: "aa:bb:cc:00:00:02",
-};
-const fdb: Entry = {
-  kind: "fdb",
-  dev: "flannel.1",
-  mac: "aa:bb:cc:00:00:02",
-  dst: parseIP("198.18.0.2"),
-};
 const names = new Map([[5, "flannel.1"], [2, "eth0"]]);
 const REPLACE = K.NLM_F_REQUEST | K.NLM_F_CREATE | K.NLM_F_REPLACE;
 
