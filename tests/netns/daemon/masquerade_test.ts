@@ -9,6 +9,12 @@ import { assert, assertEquals, assertMatch } from "../../harness/assert.ts";
 import { eventually, type Host } from "../../harness/cluster.ts";
 import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
 import {
+  expectedFwd,
+  expectedNat,
+  expectedNftPostrtg,
+  MASQ_COMMENT,
+} from "../firewall/expected_listings.ts";
+import {
   CONFIG_DUAL,
   joinAll,
   OUTSIDE,
@@ -24,7 +30,6 @@ const opts = { ignore: !isRoot, sanitizeOps: false, sanitizeResources: false };
 const NFT_CONFIG = CONFIG_DUAL.replace("{", '{"EnableNFTables":true,');
 const NET = { 4: "10.244.0.0/16", 6: "fd00:10::/48" } as const;
 const MULTICAST = { 4: "224.0.0.0/4", 6: "ff00::/8" } as const;
-const C = `-m comment --comment "flanneld masq"`;
 
 /** Upstream e2e's iptables view: FLANNEL lines of POSTROUTING, then the whole chain. */
 async function natListing(h: Host, cmd: string): Promise<string> {
@@ -32,47 +37,6 @@ async function natListing(h: Host, cmd: string): Promise<string> {
   const chain = await h.ns.run(cmd, ["-t", "nat", "-S", "FLANNEL-POSTRTG"]);
   const lines = post.trimEnd().split("\n").filter((l) => l.includes("FLANNEL"));
   return [...lines, ...chain.trimEnd().split("\n")].join("\n");
-}
-
-function expectedNat(s: string, n: string, mc: string): string {
-  return [
-    `-A POSTROUTING ${C} -j FLANNEL-POSTRTG`,
-    `-N FLANNEL-POSTRTG`,
-    `-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 ${C} -j RETURN`,
-    `-A FLANNEL-POSTRTG -s ${s} -d ${n} ${C} -j RETURN`,
-    `-A FLANNEL-POSTRTG -s ${n} -d ${s} ${C} -j RETURN`,
-    `-A FLANNEL-POSTRTG ! -s ${n} -d ${s} ${C} -j RETURN`,
-    `-A FLANNEL-POSTRTG -s ${n} ! -d ${mc} ${C} -j MASQUERADE --random-fully`,
-    `-A FLANNEL-POSTRTG ! -s ${n} -d ${n} ${C} -j MASQUERADE --random-fully`,
-  ].join("\n");
-}
-
-function expectedFwd(n: string): string {
-  const c = `-m comment --comment "flanneld forward"`;
-  return [
-    `-A FORWARD ${c} -j FLANNEL-FWD`,
-    "-N FLANNEL-FWD",
-    `-A FLANNEL-FWD -s ${n} ${c} -j ACCEPT`,
-    `-A FLANNEL-FWD -d ${n} ${c} -j ACCEPT`,
-  ].join("\n");
-}
-
-function expectedNft(fam: "ip" | "ip6", s: string, n: string, mc: string): string {
-  const table = fam === "ip" ? "flannel-ipv4" : "flannel-ipv6";
-  return [
-    `table ${fam} ${table} {`,
-    "\tchain postrtg {",
-    '\t\tcomment "chain to manage traffic masquerading by flannel"',
-    "\t\ttype nat hook postrouting priority srcnat; policy accept;",
-    "\t\tmeta mark 0x00004000 return",
-    `\t\t${fam} saddr ${s} ${fam} daddr ${n} return`,
-    `\t\t${fam} saddr ${n} ${fam} daddr ${s} return`,
-    `\t\t${fam} saddr != ${s} ${fam} daddr ${n} return`,
-    `\t\t${fam} saddr ${n} ${fam} daddr != ${mc} masquerade fully-random`,
-    `\t\t${fam} saddr != ${n} ${fam} daddr ${n} masquerade fully-random`,
-    "\t}",
-    "}",
-  ].join("\n");
 }
 
 /** The lease subnets of a host (host bits cleared) from its subnet.env. */
@@ -99,8 +63,14 @@ async function assertListings(h: Host, mode: "iptables" | "nftables"): Promise<v
   }
   const chain = async (fam: string, table: string) =>
     (await h.ns.run("nft", ["list", "chain", fam, table, "postrtg"])).trimEnd();
-  assertEquals(await chain("ip", "flannel-ipv4"), expectedNft("ip", s[4], NET[4], MULTICAST[4]));
-  assertEquals(await chain("ip6", "flannel-ipv6"), expectedNft("ip6", s[6], NET[6], MULTICAST[6]));
+  assertEquals(
+    await chain("ip", "flannel-ipv4"),
+    expectedNftPostrtg("ip", s[4], NET[4], MULTICAST[4]),
+  );
+  assertEquals(
+    await chain("ip6", "flannel-ipv6"),
+    expectedNftPostrtg("ip6", s[6], NET[6], MULTICAST[6]),
+  );
   const tables = await h.ns.run("nft", ["list", "tables"]);
   assertEquals(tables, "table ip flannel-ipv4\ntable ip6 flannel-ipv6\n", "no iptables-nft tables");
 }
@@ -140,7 +110,9 @@ function masqTest(mode: "iptables" | "nftables") {
         assertEquals(await whoami(h1.pod, OUTSIDE.ip4), h1.ip4);
 
         if (mode === "iptables") {
-          const rule = `-s ${NET[4]} ! -d ${MULTICAST[4]} ${C} -j MASQUERADE --random-fully`;
+          const rule = `-s ${NET[4]} ! -d ${
+            MULTICAST[4]
+          } ${MASQ_COMMENT} -j MASQUERADE --random-fully`;
           const args = (op: string) => ["-t", "nat", op, "FLANNEL-POSTRTG", ...splitRule(rule)];
           await h1.ns.run("iptables", args("-D"));
           assert((await h1.ns.exec("iptables", args("-C"))).code !== 0, "rule deleted");
