@@ -2,38 +2,10 @@ import { assertEquals } from "../harness/assert.ts";
 import { incompatibility, parseMac, randomMac } from "../../backends/vxlan_device.ts";
 import type { LinkInfo, VxlanSpec } from "../../mod/agent/backend.ts";
 import { parseIP } from "../../mod/ip/mod.ts";
+import { flannel1Link, flannel1Spec } from "../harness/vxlan_fixtures.ts";
 
-const spec: VxlanSpec = {
-  name: "flannel.1",
-  vni: 1,
-  link: 2,
-  local: parseIP("198.18.0.1"),
-  port: 0,
-  gbp: false,
-  learning: false,
-  l2miss: false,
-  l3miss: false,
-  mtu: 1450,
-  mac: "",
-};
-const link: LinkInfo = {
-  index: 5,
-  name: "flannel.1",
-  kind: "vxlan",
-  mtu: 1400,
-  mac: "0e:00:00:00:00:01",
-  up: true,
-  vxlan: {
-    vni: 1,
-    link: 2,
-    local: parseIP("198.18.0.1"),
-    port: 8472,
-    gbp: false,
-    learning: false,
-    l2miss: false,
-    l3miss: false,
-  },
-};
+const spec = flannel1Spec({ mac: "" });
+const link = flannel1Link({ mtu: 1400 });
 
 Deno.test("parseMac() normalises case and refuses other text", () => {
   assertEquals(parseMac("0E:AA:bb:01:02:03"), "0e:aa:bb:01:02:03");

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
 import { FakeKernel } from "../../harness/fake_kernel.ts";
 import { FakeManager } from "../../harness/fake_manager.ts";
+import { flannel1Link } from "../../harness/vxlan_fixtures.ts";
 import { lease } from "../../harness/leases.ts";
 import { lookupBackend } from "../../../backends/mod.ts";
 import { type AgentDeps, type AgentState, runAgent } from "../../../mod/agent/agent.ts";
@@ -153,24 +154,7 @@ Deno.test("runAgent() joins: device, lease, firewall, subnet.env, entries for ev
 
 Deno.test("runAgent() prunes entries of leases that vanished while it was down", async () => {
   const { kernel, manager, deps } = setup();
-  kernel.links.set("flannel.1", {
-    index: 9,
-    name: "flannel.1",
-    kind: "vxlan",
-    mtu: 1450,
-    mac: "0e:00:00:00:00:01",
-    up: true,
-    vxlan: {
-      vni: 1,
-      link: 2,
-      local: parseIP("198.18.0.1"),
-      port: 8472,
-      gbp: false,
-      learning: false,
-      l2miss: false,
-      l3miss: false,
-    },
-  });
+  kernel.links.set("flannel.1", flannel1Link({ index: 9 }));
   kernel.put({
     kind: "route",
     dst: peer(7).subnet!,

@@ -10,6 +10,7 @@ import type { Addr } from "../../../mod/netlink/codec/addr.ts";
 import type { Link } from "../../../mod/netlink/codec/link.ts";
 import type { Route } from "../../../mod/netlink/codec/route.ts";
 import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
+import { flannel1Attrs, flannel1Spec } from "../../harness/vxlan_fixtures.ts";
 
 const eth0: Link = {
   family: 0,
@@ -53,32 +54,11 @@ Deno.test("linkInfoOf() reads kind, MTU, MAC, state and vxlan attributes", () =>
     mac: "02:00:00:00:00:01",
     up: true,
   });
-  assertEquals(linkInfoOf(vx).vxlan, {
-    vni: 1,
-    link: 2,
-    local: parseIP("198.18.0.1"),
-    port: 8472,
-    gbp: false,
-    learning: false,
-    l2miss: false,
-    l3miss: false,
-  });
+  assertEquals(linkInfoOf(vx).vxlan, flannel1Attrs());
 });
 
 Deno.test("vxlanLinkBody() round-trips through linkInfoOf()", () => {
-  const spec = {
-    name: "flannel.1",
-    vni: 1,
-    link: 2,
-    local: parseIP("198.18.0.1"),
-    port: 0,
-    gbp: false,
-    learning: false,
-    l2miss: false,
-    l3miss: false,
-    mtu: 1450,
-    mac: "0e:00:00:00:00:07",
-  };
+  const spec = flannel1Spec({ mac: "0e:00:00:00:00:07" });
   const body = vxlanLinkBody(spec);
   assertEquals(body.info?.vxlan?.port, undefined, "port 0 is not sent: the kernel default applies");
   const back = linkInfoOf({ ...body, index: 7 });

@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
 import { isRoot, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { flannel1Spec } from "../../harness/vxlan_fixtures.ts";
 import type { VxlanSpec } from "../../../mod/agent/backend.ts";
 import { kernelEvents, openRtnl } from "../../../mod/agent/rtnl_conn.ts";
 import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";
@@ -31,19 +32,7 @@ const entries: Entry[] = [
 ];
 
 /** `flannel.1` as the vxlan backend makes it, over the underlay ifindex `link`. */
-const flannel1 = (link: number): VxlanSpec => ({
-  name: "flannel.1",
-  vni: 1,
-  link,
-  local: parseIP("198.18.0.1"),
-  port: 0,
-  gbp: false,
-  learning: false,
-  l2miss: false,
-  l3miss: false,
-  mtu: 1450,
-  mac: "0e:00:00:00:00:01",
-});
+const flannel1 = (link: number): VxlanSpec => flannel1Spec({ link });
 
 Deno.test({
   name: "NetlinkKernel over rtnetlink programs, reads back and repairs a vxlan device's entries",
