@@ -13,10 +13,11 @@ import { type AgentDeps, runAgent } from "./mod/agent/agent.ts";
 import type { BackendDeps } from "./mod/agent/backend.ts";
 import { NetlinkKernel, procSysctl } from "./mod/agent/netlink_kernel.ts";
 import { kernelEvents, openRtnl } from "./mod/agent/rtnl_conn.ts";
+import { agentSubnetEnv } from "./mod/agent/subnet_env.ts";
 import { systemClock } from "./mod/clock.ts";
 import type { Options } from "./mod/config/flags.ts";
 import { flagsConfigLine } from "./mod/config/flags_text.ts";
-import { formatSubnetEnv, previousSubnets, subnetEnvVars } from "./mod/config/subnet_env.ts";
+import { previousSubnets, subnetEnvVars } from "./mod/config/subnet_env.ts";
 import { readSubnetEnvFile, writeSubnetEnvFile } from "./mod/config/subnet_env_file.ts";
 import { errorText } from "./mod/errors.ts";
 import { createLogger, type Logger } from "./mod/log.ts";
@@ -103,18 +104,7 @@ export async function runAgentFace(o: Options): Promise<number> {
       kernel,
       events: kernelEvents(rtnl),
       readFacts: (canReach) => kernel.readFacts(canReach),
-      writeSubnetEnv: (s) =>
-        writeSubnetEnvFile(
-          o.subnetFile,
-          formatSubnetEnv({
-            network: s.config.enableIPv4 ? s.config.network : null,
-            subnet: s.config.enableIPv4 ? s.lease.subnet : null,
-            ipv6Network: s.config.enableIPv6 ? s.config.ipv6Network : null,
-            ipv6Subnet: s.config.enableIPv6 ? s.lease.ipv6Subnet : null,
-            mtu: s.prepared.mtu,
-            ipMasq: o.ipMasq,
-          }),
-        ),
+      writeSubnetEnv: (s) => writeSubnetEnvFile(o.subnetFile, agentSubnetEnv(s, o.ipMasq)),
       clock: systemClock,
       logger: log,
       ...daemon.hooks(),

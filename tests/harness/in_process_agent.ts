@@ -2,10 +2,13 @@
  * The real agent lifecycle (mod/agent `runAgent`) run inside the test process for one host
  * of a namespace cluster: an rtnetlink socket opened inside the host's namespace, sysctls
  * through `ip netns exec` (never the root namespace), the backend registry, fast full passes.
- * The caller brings the subnet manager, the subnet.env writer and the logger.
+ * subnet.env written as the agent writes it (no `--ip-masq`). The caller brings the subnet
+ * manager and the logger.
  */
 import { lookupBackend } from "../../backends/mod.ts";
-import type { AgentDeps, AgentState } from "../../mod/agent/agent.ts";
+import type { AgentDeps } from "../../mod/agent/agent.ts";
+import { agentSubnetEnv } from "../../mod/agent/subnet_env.ts";
+import { writeSubnetEnvFile } from "../../mod/config/subnet_env_file.ts";
 import { NetlinkKernel } from "../../mod/agent/netlink_kernel.ts";
 import { openRtnl } from "../../mod/agent/rtnl_conn.ts";
 import { systemClock } from "../../mod/clock.ts";
@@ -18,7 +21,6 @@ import { exec } from "./netns.ts";
 export interface InProcessAgentOptions {
   manager: SubnetManager;
   logger: Logger;
-  writeSubnetEnv(s: AgentState): Promise<void>;
 }
 
 /** The agent's dependencies for host `h`; `close()` the connection after the run. */
@@ -52,7 +54,7 @@ export function inProcessAgent(
     },
     kernel,
     readFacts: (r) => kernel.readFacts(r),
-    writeSubnetEnv: (s) => o.writeSubnetEnv(s),
+    writeSubnetEnv: (s) => writeSubnetEnvFile(h.subnetFile, agentSubnetEnv(s, false)),
     clock: systemClock,
     logger: o.logger,
   };

@@ -8,7 +8,7 @@ import { type Cluster, eventually, pingOnce, withCluster } from "../../harness/c
 import { FakeRegistry } from "../../harness/fake_registry.ts";
 import { inProcessAgent } from "../../harness/in_process_agent.ts";
 import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
-import { type AgentState, runAgent } from "../../../mod/agent/agent.ts";
+import { runAgent } from "../../../mod/agent/agent.ts";
 import { createLogger } from "../../../mod/log.ts";
 import {
   expectedHostGw,
@@ -21,18 +21,6 @@ import {
 
 if (!isRoot) console.warn(`in-process agent tests ignored: ${NOT_ROOT}`);
 
-/** `FLANNEL_MTU` and the subnets' first addresses, as the pods' wiring reads them. */
-async function writeSubnetEnv(file: string, s: AgentState): Promise<void> {
-  const v = [`FLANNEL_MTU=${s.prepared.mtu}`];
-  if (s.lease.subnet) {
-    v.push(`FLANNEL_SUBNET=${s.lease.subnet.nth(1)}/${s.lease.subnet.prefixLen}`);
-  }
-  if (s.lease.ipv6Subnet) {
-    v.push(`FLANNEL_IPV6_SUBNET=${s.lease.ipv6Subnet.nth(1)}/${s.lease.ipv6Subnet.prefixLen}`);
-  }
-  await Deno.writeTextFile(file, v.join("\n") + "\n");
-}
-
 function runInProcess(c: Cluster, reg: FakeRegistry, signal: AbortSignal) {
   const runs: Promise<number>[] = [];
   const conns: { close(): void }[] = [];
@@ -41,7 +29,6 @@ function runInProcess(c: Cluster, reg: FakeRegistry, signal: AbortSignal) {
     const agent = inProcessAgent(h, {
       manager: reg.manager(),
       logger: createLogger({ write: (l) => lines.push(l) }),
-      writeSubnetEnv: (s) => writeSubnetEnv(h.subnetFile, s),
     });
     conns.push(agent);
     runs.push(

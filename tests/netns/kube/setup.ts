@@ -7,7 +7,7 @@
 import type { Cluster, Host } from "../../harness/cluster.ts";
 import type { KubeApiServer } from "../../harness/kube_api.ts";
 import { inProcessAgent } from "../../harness/in_process_agent.ts";
-import { type AgentState, runAgent } from "../../../mod/agent/agent.ts";
+import { runAgent } from "../../../mod/agent/agent.ts";
 import { createLogger } from "../../../mod/log.ts";
 import { createKubeSubnetManager } from "../../../store/kube.ts";
 import type { KubeSubnetManager } from "../../../store/kube/manager.ts";
@@ -20,14 +20,6 @@ export interface KubeAgent {
   manager: KubeSubnetManager;
   logs: string[];
   stop(): Promise<number>;
-}
-
-async function writeSubnetEnv(h: Host, s: AgentState): Promise<void> {
-  const v = [
-    `FLANNEL_SUBNET=${s.lease.subnet?.nth(1)}/${s.lease.subnet?.prefixLen}`,
-    `FLANNEL_MTU=${s.prepared.mtu}`,
-  ];
-  await Deno.writeTextFile(h.subnetFile, v.join("\n") + "\n");
 }
 
 /** Starts host `h`'s agent as node `h<index>` with `netConf` (written to the host's dir). */
@@ -51,7 +43,7 @@ export async function startKubeAgent(
     waitLogMs: 500,
     idleMs: 10_000,
   });
-  const agent = inProcessAgent(h, { manager, logger, writeSubnetEnv: (s) => writeSubnetEnv(h, s) });
+  const agent = inProcessAgent(h, { manager, logger });
   const ctl = new AbortController();
   const run = runAgent(agent.deps, ctl.signal);
   return {
