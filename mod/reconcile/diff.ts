@@ -6,6 +6,10 @@
  * cluster network and it either carries flannel's route protocol or sits on a flannel device
  * (the devices are ours alone); proto `kernel` routes never are. Neighbours and FDB entries are
  * flannel's when they are permanent and on a flannel device. Everything else is left alone.
+ * A desired route found with another protocol is not in place: it is replaced, which adopts
+ * it. Upstream flanneld writes its routes with proto boot, and the kernel deletes a route only
+ * when the delete names its protocol (ours: 242), so on a node switched from upstream a
+ * route left unadopted would outlive its lease.
  */
 import type { IPNet } from "../ip/mod.ts";
 import { APPLY_ORDER, type Entry, entryKey, sameEntry } from "./entries.ts";
@@ -80,7 +84,9 @@ export class Differ {
 
   observe(o: Observed): void {
     const want = this.#desired.get(entryKey(o.entry));
-    if (want !== undefined && sameEntry(o.entry, want)) this.#inPlace.add(want);
+    const ourProtocol = o.entry.kind !== "route" || o.protocol === undefined ||
+      o.protocol === this.#scope.protocol;
+    if (want !== undefined && sameEntry(o.entry, want) && ourProtocol) this.#inPlace.add(want);
     // Owned and unwanted, or a second object under a wanted key (e.g. the same route on
     // another device): stale. The same key on the same device is simply replaced.
     else if ((want === undefined || o.entry.dev !== want.dev) && isOwned(o, this.#scope)) {
