@@ -7,6 +7,7 @@ import type { Host } from "../../harness/cluster.ts";
 import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
 import { findUpstream, upstreamEtcdFlags } from "../../harness/upstream.ts";
 import type { AgentCluster } from "../agent/setup.ts";
+import type { Peer } from "../agent/state.ts";
 
 const found = await findUpstream();
 
@@ -55,8 +56,19 @@ export async function storedLeases(a: AgentCluster): Promise<Map<string, StoredL
   return out;
 }
 
-/** The lease JSON both flanneld versions write for a host (vxlan: with its VTEP MAC). */
-export function leaseJson(h: Host, backend: "vxlan" | "host-gw", mac: string | null): string {
-  const data = backend === "vxlan" ? `,"BackendData":{"VNI":1,"VtepMAC":"${mac}"}` : "";
-  return `{"PublicIP":"${h.ip4}","PublicIPv6":null,"BackendType":"${backend}"${data}}`;
+/** The etcd key of a peer's lease: `10.244.3.0-24`, dual-stack `10.244.3.0-24&fd00:10:0:3::-64`. */
+export function leaseKey(p: Peer): string {
+  const k = (cidr: string) => cidr.replace("/", "-");
+  return p.subnet6 === null ? k(p.subnet!) : `${k(p.subnet!)}&${k(p.subnet6)}`;
+}
+
+/** The lease JSON both flanneld versions write for a peer (vxlan: with its VTEP MACs). */
+export function leaseJson(p: Peer, backend: "vxlan" | "host-gw"): string {
+  const six = p.subnet6 !== null;
+  const ip6 = six ? `"${p.host.ip6}"` : "null";
+  const data = (mac: string | null) => `{"VNI":1,"VtepMAC":"${mac}"}`;
+  const vx = backend === "vxlan"
+    ? `,"BackendData":${data(p.mac4)}${six ? `,"BackendV6Data":${data(p.mac6)}` : ""}`
+    : "";
+  return `{"PublicIP":"${p.host.ip4}","PublicIPv6":${ip6},"BackendType":"${backend}"${vx}}`;
 }
