@@ -9,6 +9,10 @@
  * Nor is a route that is someone else's beyond doubt — a connected route (proto `kernel`) or
  * any route outside the cluster networks — replaced when a desired route has its key: the
  * pass reports it as blocked instead (a lease for the underlay must not cut the host off).
+ * A desired route found with another protocol is not in place: it is replaced, which adopts
+ * it. Upstream flanneld writes its routes with proto boot, and the kernel deletes a route only
+ * when the delete names its protocol (ours: 242), so on a node switched from upstream a
+ * route left unadopted would outlive its lease.
  */
 import type { IPNet } from "../ip/mod.ts";
 import { APPLY_ORDER, describeEntry, type Entry, entryKey, sameEntry } from "./entries.ts";
@@ -132,7 +136,9 @@ export class Differ {
     const key = entryKey(o.entry);
     if (o.entry.kind === "route" && o.protocol === RTPROT_KERNEL) this.#connected.add(key);
     const want = this.#desired.get(key);
-    if (want !== undefined && sameEntry(o.entry, want)) {
+    const ourProtocol = o.entry.kind !== "route" || o.protocol === undefined ||
+      o.protocol === this.#scope.protocol;
+    if (want !== undefined && sameEntry(o.entry, want) && ourProtocol) {
       this.#inPlace.add(want);
     } else if (want !== undefined && isForeignRoute(o, this.#scope)) {
       this.#blocked.set(key, { want, found: o });

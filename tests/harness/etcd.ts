@@ -10,7 +10,8 @@
  * Unix socket (notes §3.1): etcd 3.4 accepts only `unix://<name>:<port>`, and creates a file
  * literally named `<name>:<port>` in its working directory; we start etcd in the temp
  * directory and clients use {@linkcode EtcdServer.unixEndpoint}
- * (`unix:///dev/shm/etcd-x/etcd.sock:0`), which etcdctl and npm:etcd3 (grpc-js) both accept:
+ * (`unix:///dev/shm/etcd-x/etcd.sock:0`), which etcdctl, npm:etcd3 (grpc-js) and upstream
+ * flanneld v0.22.0 (Go's clientv3, tests/netns/upstream) all accept:
  * `--etcd-endpoints unix:///dev/shm/etcd-x/etcd.sock:0`. Sockets live in the file system,
  * which network namespaces share.
  *

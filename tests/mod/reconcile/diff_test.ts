@@ -142,6 +142,19 @@ Deno.test("diff() deletes our stale route on another device under the same key",
   ]);
 });
 
+Deno.test("diff() adopts a desired route of another protocol (upstream's proto boot)", () => {
+  const onVtep = r("10.244.2.0/24", "10.244.2.0");
+  const onEth0 = r("10.244.3.0/24", "198.18.0.3", "eth0", false);
+  const observed = [obs(onVtep, 3), obs(onEth0, 3), obs(n("10.244.2.0", "aa:00:00:00:00:02"), 3)];
+  assertEquals(
+    show(diff(want(onVtep, onEth0, n("10.244.2.0", "aa:00:00:00:00:02")), observed, scope)),
+    [
+      "replace route 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink",
+      "replace route 10.244.3.0/24 via 198.18.0.3 dev eth0",
+    ],
+  );
+});
+
 Deno.test("diff() of matching state is empty", () => {
   const e = [n("10.244.2.0", "aa:00:00:00:00:02"), r("10.244.2.0/24", "10.244.2.0")];
   assertEquals(diff(want(...e), e.map((x) => obs(x)), scope), []);
@@ -156,10 +169,12 @@ function groupedDiff(desired: Map<string, Entry>, observed: Observed[]): string[
   for (const o of observed) seen.set(entryKey(o.entry), [...seen.get(entryKey(o.entry)) ?? [], o]);
   const out: string[] = [];
   const same = (a: Entry, b: Entry) => describeEntry(a) === describeEntry(b);
+  const ourProto = (o: Observed) => o.entry.kind !== "route" || o.protocol === scope.protocol;
   for (const [k, w] of desired) {
     const have = seen.get(k) ?? [];
     const blocked = have.some((o) => isForeignRoute(o, scope));
-    if (!have.some((o) => same(o.entry, w)) && !blocked) out.push(`replace ${describeEntry(w)}`);
+    const inPlace = have.some((o) => same(o.entry, w) && ourProto(o));
+    if (!inPlace && !blocked) out.push(`replace ${describeEntry(w)}`);
     for (const o of have) {
       if (!same(o.entry, w) && o.entry.dev !== w.dev && isOwned(o, scope)) {
         out.push(`delete ${describeEntry(o.entry)}`);
