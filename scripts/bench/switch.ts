@@ -1,13 +1,15 @@
 /**
  * The in-place switch between upstream flanneld v0.22.0 and ours (BENCHMARKS.md "## Switching
  * a node in place"): a host's agent stopped (SIGTERM) and the other one started on the same
- * subnet.env, etcd and devices, while a pod on another host pings a pod on it every 10 ms.
+ * subnet.env, etcd and devices, while a pod on another host pings a pod on it (`ping -i 0.01`;
+ * the interval ping really kept is reported, ≈ 16 ms here).
  *
  * Per run, on two fresh hosts (host 2 runs ours and pings), host 1 goes through
  * upstream → upstream (the reference restart) → ours → ours → upstream, and each switch
- * records the pings lost, the longest gap, SIGTERM → old agent gone, and SIGTERM → the new
- * agent's `Running backend.` (both print it once subnet.env is written and the backend runs;
- * ours answers /readyz 200 just before). Medians per direction, side by side, per backend.
+ * records the pings lost, the longest gap (probes × the kept interval), SIGTERM → old agent
+ * gone, and SIGTERM → the new agent's `Running backend.` (both print it once subnet.env is
+ * written and the backend runs; ours answers /readyz 200 just before). Medians per direction,
+ * side by side, per backend.
  *
  * Usage: `deno run -A scripts/bench/switch.ts [--runs 5] [--backends vxlan,host-gw]` (root;
  * needs upstream's binaries: `$FLANNEL_UPSTREAM_DIR` or ../shared/upstream next to the repo).
@@ -37,7 +39,10 @@ export const SEQUENCE: readonly [Side, Side][] = [
 export type Sample = Pick<SwitchResult, "downMs" | "readyMs"> & {
   lost: number;
   sent: number;
+  /** Longest run of unanswered probes. */
   gap: number;
+  /** The interval ping kept, ms. */
+  intervalMs: number;
 };
 
 /** A row of the result table. */
@@ -45,6 +50,7 @@ export interface Row {
   direction: string;
   runs: number;
   lost: string;
+  intervalMs: string;
   gapMs: string;
   downMs: string;
   readyMs: string;
@@ -54,7 +60,7 @@ const range = (xs: number[], d = 0) =>
   `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
 
 /** PURE: medians (min–max) per direction, in {@linkcode SEQUENCE} order. */
-export function summarise(samples: ReadonlyMap<string, Sample[]>, intervalMs: number): Row[] {
+export function summarise(samples: ReadonlyMap<string, Sample[]>): Row[] {
   const rows: Row[] = [];
   for (const [from, to] of SEQUENCE) {
     const direction = `${from} → ${to}`;
@@ -64,7 +70,8 @@ export function summarise(samples: ReadonlyMap<string, Sample[]>, intervalMs: nu
       direction,
       runs: s.length,
       lost: `${range(s.map((x) => x.lost))} of ${median(s.map((x) => x.sent))}`,
-      gapMs: range(s.map((x) => x.gap * intervalMs)),
+      intervalMs: range(s.map((x) => x.intervalMs), 1),
+      gapMs: range(s.map((x) => x.gap * x.intervalMs)),
       downMs: range(s.map((x) => x.downMs)),
       readyMs: range(s.map((x) => x.readyMs)),
     });
@@ -75,11 +82,11 @@ export function summarise(samples: ReadonlyMap<string, Sample[]>, intervalMs: nu
 /** PURE: the rows as a Markdown table. */
 export function markdown(rows: Row[]): string {
   const head = [
-    "| switch | runs | pings lost, median (min–max) of sent | longest gap, ms | SIGTERM → old gone, ms | SIGTERM → new ready, ms |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| switch | runs | pings lost, median (min–max) of sent | ping interval kept, ms | longest gap, ms | SIGTERM → old gone, ms | SIGTERM → new ready, ms |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
   ];
   const body = rows.map((r) =>
-    `| ${r.direction} | ${r.runs} | ${r.lost} | ${r.gapMs} | ${r.downMs} | ${r.readyMs} |`
+    `| ${r.direction} | ${r.runs} | ${r.lost} | ${r.intervalMs} | ${r.gapMs} | ${r.downMs} | ${r.readyMs} |`
   );
   return [...head, ...body].join("\n");
 }
@@ -116,7 +123,8 @@ async function oneRun(b: Bench, run: number, into: Map<string, Sample[]>): Promi
         intervalMs: b.intervalMs,
       });
       const key = `${from} → ${to}`;
-      const s = { downMs: r.downMs, readyMs: r.readyMs, ...r.ping, gap: r.ping.longestGap };
+      const { lost, sent, longestGap: gap, intervalMs } = r.ping;
+      const s = { downMs: r.downMs, readyMs: r.readyMs, lost, sent, gap, intervalMs };
       into.set(key, [...into.get(key) ?? [], s]);
       if (to === "ours") await r.agent.waitFor(/Initial sync/, 30_000);
     }
@@ -143,12 +151,12 @@ async function main(): Promise<number> {
   }
   const etcd = await EtcdServer.start({ unixSocket: true });
   try {
-    console.log(`## Switching a node in place (${runs} runs, ping every ${intervalMs} ms)\n`);
+    console.log(`## Switching a node in place (${runs} runs, \`ping -i ${intervalMs / 1000}\`)\n`);
     for (const backend of backends) {
       const samples = new Map<string, Sample[]>();
       const b = { etcd, bins: up.bins, backend, intervalMs };
       for (let run = 1; run <= runs; run++) await oneRun(b, run, samples);
-      console.log(`### ${backend}\n\n${markdown(summarise(samples, intervalMs))}\n`);
+      console.log(`### ${backend}\n\n${markdown(summarise(samples))}\n`);
     }
   } finally {
     await etcd.close();

@@ -21,7 +21,8 @@
  * both programs print once subnet.env is written and the backend starts, `Running backend.`
  * (ours answers /readyz 200 just before it). The ping loop is `ping -i 0.01` bounded by a
  * count and ended with SIGINT; the last probe sent before the SIGINT is not judged, its reply
- * may still be on the way.
+ * may still be on the way. `-i` is a floor, not a rate (on this machine ping keeps ≈ 16 ms at
+ * `-i 0.01`), so the interval it really kept is reported with the counts.
  */
 import type { AgentProcess } from "./agent_process.ts";
 import type { Host } from "./cluster.ts";
@@ -35,13 +36,16 @@ export interface PingStats {
   lost: number;
   /** The longest run of consecutive probes without a reply. */
   longestGap: number;
+  /** The interval ping really kept (its `time` over the probes sent), ms: `-i 0.01` is a floor. */
+  intervalMs: number;
 }
 
 /** PURE: `ping` output (one line per reply, then the summary) → {@linkcode PingStats}. */
 export function parsePing(out: string): PingStats {
-  const m = out.match(/(\d+) packets transmitted, (\d+) received/);
+  const m = out.match(/(\d+) packets transmitted, (\d+) received.*?time (\d+)ms/);
   if (!m) throw new Error(`No ping summary in:\n${out.slice(-500)}`);
   const sent = Number(m[1]), received = Number(m[2]);
+  const intervalMs = sent > 1 ? Number(m[3]) / (sent - 1) : 0;
   const answered = new Set<number>();
   for (const s of out.matchAll(/icmp_seq=(\d+)/g)) answered.add(Number(s[1]));
   let lost = 0, run = 0, longestGap = 0;
@@ -52,7 +56,7 @@ export function parsePing(out: string): PingStats {
       longestGap = Math.max(longestGap, ++run);
     }
   }
-  return { sent, received, lost, longestGap };
+  return { sent, received, lost, longestGap, intervalMs };
 }
 
 /** `ping -n -i <interval> -c <maxCount> -W 1 <ip>` in `ns` until {@linkcode PingLoop.stop}. */

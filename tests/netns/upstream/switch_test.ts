@@ -2,10 +2,10 @@
  * A node switched in place between upstream flanneld v0.22.0 and ours, and back, with pods
  * running, for vxlan and host-gw. Host 1 starts on upstream (host 2 runs ours, host 3
  * upstream); each switch is SIGTERM to the running agent, the other one started on the same
- * subnet.env, etcd and devices, under a ping every 10 ms from host 2's pod to host 1's pod.
- * After each: no ping lost, the same subnet, subnet.env and lease, the same VTEP MAC on the
- * same flannel.1, and every host's kernel entries exactly what the leases call for — also
- * after a host leaves while ours runs on upstream's entries.
+ * subnet.env, etcd and devices, under `ping -i 0.01` (≈ 16 ms kept) from host 2's pod to
+ * host 1's pod. After each: no ping lost, the same subnet, subnet.env and lease, the same
+ * VTEP MAC on the same flannel.1, and every host's kernel entries exactly what the leases call
+ * for — also after a host leaves while ours runs on upstream's entries.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
 import type { Host } from "../../harness/cluster.ts";
