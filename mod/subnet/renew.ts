@@ -11,6 +11,7 @@
  */
 import type { Clock } from "../clock.ts";
 import { errorText } from "../errors.ts";
+import { goDuration } from "../go_duration.ts";
 import type { Lease } from "../lease/types.ts";
 import type { Logger } from "../log.ts";
 import { LeaseRevokedError } from "./manager.ts";
@@ -25,20 +26,6 @@ export interface RenewOptions {
   log: Logger;
   /** `--subnet-lease-renew-margin` in milliseconds. */
   marginMs: number;
-}
-
-/** Go's `time.Duration` text at millisecond precision: `22h59m59.5s`, `1m0s`, `250ms`. */
-export function goDuration(ms: number): string {
-  const sign = ms < 0 ? "-" : "";
-  let u = Math.round(Math.abs(ms));
-  if (u === 0) return "0s";
-  if (u < 1000) return `${sign}${u}ms`;
-  const h = Math.floor(u / 3_600_000);
-  u -= h * 3_600_000;
-  const m = Math.floor(u / 60_000);
-  u -= m * 60_000;
-  const s = (u / 1000).toFixed(3).replace(/\.?0+$/, "");
-  return `${sign}${h > 0 ? `${h}h` : ""}${h > 0 || m > 0 ? `${m}m` : ""}${s}s`;
 }
 
 type Step =

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../../harness/assert.ts";
 import { FakeClock } from "../../harness/fake_clock.ts";
 import { MemoryStore } from "../../harness/memory_store.ts";
-import { goDuration, RENEW_RETRY_MS, renewLease } from "../../../mod/subnet/renew.ts";
+import { RENEW_RETRY_MS, renewLease } from "../../../mod/subnet/renew.ts";
 import { LeaseRevokedError } from "../../../mod/subnet/manager.ts";
 import { StoreUnavailableError, SUBNET_TTL_SECONDS } from "../../../mod/subnet/store.ts";
 import { createLogger } from "../../../mod/log.ts";
@@ -11,19 +11,6 @@ import type { Lease } from "../../../mod/lease/types.ts";
 const H = 3_600_000;
 const MARGIN = 60 * 60_000;
 const KEY = "10.3.7.0-24";
-
-Deno.test("goDuration() prints Go's time.Duration text", () => {
-  const cases: [number, string][] = [
-    [0, "0s"],
-    [250, "250ms"],
-    [1500, "1.5s"],
-    [60_000, "1m0s"],
-    [23 * H, "23h0m0s"],
-    [23 * H + 59 * 60_000 + 59_999, "23h59m59.999s"],
-    [-90_000, "-1m30s"],
-  ];
-  for (const [ms, text] of cases) assertEquals(goDuration(ms), text);
-});
 
 async function setup(ttl: number | null = SUBNET_TTL_SECONDS) {
   const clock = new FakeClock();
