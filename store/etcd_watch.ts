@@ -102,17 +102,18 @@ function decodeResponse(ctx: EtcdWatchContext, res: IWatchResponse) {
 }
 
 /**
- * Announces a reset when a header shows another store than the one this watch saw: a revision
- * below `known` (reached before we asked), or another cluster ID. `epoch`: the watch's view.
+ * Announces a reset when a header shows another store than the one this watch saw: another
+ * cluster ID (etcd rebuilt from scratch, whatever its revision), or a revision below `known`
+ * (reached before we asked: a member that lost its disk). `epoch`: the watch's view.
  */
 function checkStore(ctx: EtcdWatchContext, h: IResponseHeader, known: number, epoch: number) {
   const rev = Number(h.revision);
   const id = ctx.cluster.id;
   ctx.cluster.id = h.cluster_id;
-  if (rev < known) {
-    ctx.resets.announce(`etcd's revision went backwards (${known} → ${rev}): ${DATA_LOST}`, epoch);
-  } else if (id !== null && id !== h.cluster_id) {
+  if (id !== null && id !== h.cluster_id) {
     ctx.resets.announce(`etcd's cluster ID changed (${id} → ${h.cluster_id}): ${DATA_LOST}`, epoch);
+  } else if (rev < known) {
+    ctx.resets.announce(`etcd's revision went backwards (${known} → ${rev}): ${DATA_LOST}`, epoch);
   }
 }
 

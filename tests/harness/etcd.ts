@@ -76,6 +76,8 @@ export class EtcdServer {
   readonly dataDir: string;
   readonly tls: EtcdTls | null;
   readonly #args: string[];
+  /** `--initial-cluster-token` after a wipe into a new cluster (null: etcd's default). */
+  #token: string | null = null;
   readonly #serverTls: CertFiles | null;
   #child: Deno.ChildProcess | null = null;
   #pumping: Promise<void> = Promise.resolve();
@@ -154,7 +156,7 @@ export class EtcdServer {
     if (this.#child) return;
     await Deno.remove(`${this.dir}/${SOCKET}`).catch(() => {});
     const child = new Deno.Command("etcd", {
-      args: this.#args,
+      args: [...this.#args, ...(this.#token ? [`--initial-cluster-token=${this.#token}`] : [])],
       cwd: this.dir,
       stdin: "null",
       stdout: "null",
@@ -239,12 +241,14 @@ export class EtcdServer {
 
   /**
    * Kills etcd, removes its data directory, waits `downMs` and starts it again empty on the
-   * same ports: a member that lost its disk (revision back to 1, same cluster ID). SIGKILL for
-   * the reason given at {@linkcode restart}.
+   * same ports: a member that lost its disk (revision back to 1, same cluster ID). With
+   * `newCluster` it bootstraps another cluster there (another token, so another cluster ID), as
+   * an etcd rebuilt from scratch. SIGKILL for the reason given at {@linkcode restart}.
    */
-  async wipe(downMs = 0): Promise<void> {
+  async wipe(downMs = 0, opts: { newCluster?: boolean } = {}): Promise<void> {
     await this.stop("SIGKILL");
     await Deno.remove(this.dataDir, { recursive: true }).catch(() => {});
+    if (opts.newCluster) this.#token = `rebuilt-${crypto.randomUUID()}`;
     if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
     await this.start();
   }

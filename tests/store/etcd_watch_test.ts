@@ -183,3 +183,28 @@ Deno.test("etcd store: reportDataLoss() resyncs every watch with a reset snapsho
     }
   });
 });
+
+Deno.test("etcd watch notices etcd rebuilt as another cluster (cluster ID changed)", async () => {
+  await withEtcd({}, async (etcd) => {
+    const { lines, log } = logLines();
+    const store = await createEtcdStore({ endpoints: [etcd.endpoint], log });
+    const all = new WatchReader(store, 0);
+    try {
+      assertEquals((await all.next()).kind, "snapshot");
+      await store.createLease(sn(1), attrs, 600);
+      assertEquals((await all.next()).kind, "events"); // the watch is connected
+      await etcd.wipe(0, { newCluster: true });
+      const r = await all.next(30_000);
+      assert(r.kind === "snapshot" && r.reset === true && r.leases.length === 0, JSON.stringify(r));
+      const lost = lines.filter((l) => l.includes("the store lost its data"));
+      assertEquals(lost.length, 1, lines.join("\n"));
+      const m = /^etcd's cluster ID changed \((\d+) → (\d+)\): the store lost its data; /.exec(
+        lost[0]!,
+      );
+      assert(m !== null && m[1] !== m[2], lost[0]);
+    } finally {
+      await all.close();
+      await store.close();
+    }
+  });
+});
