@@ -239,8 +239,12 @@ export class PolicySubnetManager implements SubnetManager {
     }
     for await (const r of source) {
       this.#logSkipped(r.skipped ?? []);
-      if (r.kind === "snapshot") yield { kind: "snapshot", leases: r.leases };
-      else if (r.events.length > 0) yield { kind: "events", events: r.events };
+      if (r.kind === "snapshot") {
+        yield r.reset ? { kind: "snapshot", leases: r.leases, reset: true } : {
+          kind: "snapshot",
+          leases: r.leases,
+        };
+      } else if (r.events.length > 0) yield { kind: "events", events: r.events };
     }
   }
 
