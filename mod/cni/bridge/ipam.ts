@@ -39,8 +39,8 @@ export function ipamFor(
         Promise.resolve().then(() => {
           const c = ipamStoreRef(conf);
           if (c.name === "") return [];
-          const store = DiskStore.open(c.dataDir, c.name);
-          return store.withLock(() => store.getByID(id, ifName));
+          const store = DiskStore.existing(c.dataDir, c.name);
+          return store?.withLock(() => store.getByID(id, ifName)) ?? [];
         }),
     };
   }

@@ -62,14 +62,16 @@ export function hostLocalAdd(conf: IpamConfig, id: string, ifname: string): CniR
 
 /**
  * Releases every address of (id, ifname); nothing allocated is success. Takes a full config
- * or the lenient {@linkcode ipamStoreRef} of one; a config without a network name has no
- * store, so nothing to release.
+ * or the lenient {@linkcode ipamStoreRef} of one; a config without a network name or a store
+ * directory has nothing to release.
  */
 export function hostLocalDel(conf: IpamConfig | IpamStoreRef, id: string, ifname: string): void {
   if (conf.name === "") return;
   const sets = "rangeSets" in conf ? conf.rangeSets : conf.ranges.length;
-  const store = DiskStore.open(conf.dataDir, conf.name);
-  store.withLock(() => {
+  // No store directory: nothing was allocated (and a DEL must not fail on a path that cannot
+  // be one, where the reference's mkdir fails every retry).
+  const store = DiskStore.existing(conf.dataDir, conf.name);
+  store?.withLock(() => {
     // Once per range set, as the reference does (its legacy fallback is per call).
     for (let i = 0; i < sets; i++) store.releaseByID(id, ifname);
   });

@@ -69,6 +69,14 @@ Deno.test({
         ["ipam", SUBNET_ENV_V4, { ipam: { type: "nosuch" } }, {}, 'plugin "nosuch"'],
         ["dlg", SUBNET_ENV_V4, { delegate: { type: "nosuch" } }, {}, 'plugin "nosuch"'],
         ["lo", SUBNET_ENV_V4, {}, { CNI_IFNAME: "lo" }, "(lo) already exists"],
+        // A store path through a file: no address can ever be held there.
+        [
+          "file",
+          SUBNET_ENV_V4,
+          { ipam: { dataDir: `${node.dir}/subnet.env/x` } },
+          {},
+          "subnet.env/x/cbr0: not a directory",
+        ],
       ];
       for (const [id, subnetEnv, extra, env, msg] of cases) {
         await Deno.writeTextFile(`${node.dir}/subnet.env`, subnetEnv);
@@ -102,6 +110,7 @@ Deno.test({
           "eth0",
         ],
         ["gipam", { ...good, ipam: { type: "nosuch" } }, "eth0"],
+        ["gfile", { ...good, ipam: { ...good.ipam, dataDir: `${node.dir}/subnet.env/x` } }, "eth0"],
         ["glo", good, "lo"],
       ];
       for (const [id, conf, ifname] of variants) {
