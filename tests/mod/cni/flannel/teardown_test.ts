@@ -202,3 +202,15 @@ Deno.test("flannel GC cleans stale attachments whose state no delegate can use",
     }], "the lenient fallback, not the saved config");
     assert(!(await exists(`${w.dir}/state/stale`)));
   }));
+
+Deno.test("flannel DEL with a dataDir through a file: no state can be there, success", () =>
+  withWorld(async (w) => {
+    const dataDir = `${w.dir}/subnet.env/state`;
+    const add = await w.run("ADD", { dataDir });
+    assertStringIncludes(add.json().msg, `open ${dataDir}/ctr1: not a directory`);
+    for (let i = 0; i < 2; i++) {
+      const del = await w.run("DEL", { dataDir });
+      assertEquals([del.code, del.out], [0, ""], `DEL ${i}`);
+    }
+    assertEquals(w.bridge.calls, []);
+  }));
