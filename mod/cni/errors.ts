@@ -37,11 +37,20 @@ export class CniError extends FlannelError {
 
 /** The CNI error to print for any thrown value: the first CniError in the cause chain, else 999. */
 export function toCniError(err: unknown): CniError {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 16; depth++) {
-    if (e instanceof CniError) return e;
+  return findCause(err, (e): e is CniError => e instanceof CniError) ??
+    new CniError(CniCode.INTERNAL, err instanceof Error ? err.message : String(err));
+}
+
+/** How many `cause` links are followed (a cycle or a runaway chain stops there). */
+const CAUSE_DEPTH = 16;
+
+/** The first error of `err`'s `cause` chain (`err` included) that `is` accepts, or null. */
+export function findCause<T extends Error>(err: unknown, is: (e: Error) => e is T): T | null {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < CAUSE_DEPTH; depth++) {
+    if (is(e)) return e;
     e = e.cause;
   }
-  return new CniError(CniCode.INTERNAL, err instanceof Error ? err.message : String(err));
+  return null;
 }
 
 /** The error object as the Go library prints it: no `cniVersion`, `details` only when set. */

@@ -7,6 +7,7 @@
  * when it printed nothing the synthesized error carries code 999 rather than the reference's
  * 0 (§2.9 Q9: the message is the same).
  */
+import { FlannelError } from "../errors.ts";
 import { CniCode, CniError } from "./errors.ts";
 import { type CniResult, parseResult } from "./result.ts";
 import { DEFAULT_VERSION } from "./version.ts";
@@ -23,18 +24,26 @@ export interface ExecEnv {
 
 const BUSY_RETRIES = 5;
 
+/** No binary for a plugin name in `CNI_PATH`, or no usable name (the reference's texts). */
+export class PluginNotFoundError extends FlannelError {
+  override name = "PluginNotFoundError";
+  constructor(message: string) {
+    super("ENOPLUGIN", message);
+  }
+}
+
 /** Finds `plugin` in the directories of `cniPath` (first regular file wins). */
 export async function findInPath(plugin: string, cniPath: string): Promise<string> {
-  if (plugin === "") throw new Error("no plugin name provided");
-  if (plugin.includes("/")) throw new Error(`invalid plugin name: ${plugin}`);
+  if (plugin === "") throw new PluginNotFoundError("no plugin name provided");
+  if (plugin.includes("/")) throw new PluginNotFoundError(`invalid plugin name: ${plugin}`);
   const dirs = cniPath.split(":").filter((d) => d !== "");
-  if (dirs.length === 0) throw new Error("no paths provided");
+  if (dirs.length === 0) throw new PluginNotFoundError("no paths provided");
   for (const dir of dirs) {
     const full = `${dir.replace(/\/+$/, "")}/${plugin}`;
     const st = await Deno.stat(full).catch(() => null);
     if (st?.isFile) return full;
   }
-  throw new Error(`failed to find plugin "${plugin}" in path [${dirs.join(" ")}]`);
+  throw new PluginNotFoundError(`failed to find plugin "${plugin}" in path [${dirs.join(" ")}]`);
 }
 
 function pluginError(stdout: string, stderr: string, code: number): CniError {

@@ -9,6 +9,8 @@
  * (the "struct inside a map" case, e.g. route objects in the flannel scratch file).
  * `undefined` members are skipped like Go's `omitempty`.
  */
+import { ParseError } from "../errors.ts";
+import { MAX_JSON_DEPTH } from "./json_depth.ts";
 
 export interface GoJSONOptions {
   /** Indent unit for `MarshalIndent` (Go CNI output uses four spaces); compact when absent. */
@@ -29,7 +31,7 @@ export function goQuote(s: string): string {
 
 /** Serialises `value` like Go's `json.Marshal` / `json.MarshalIndent`. */
 export function goJSON(value: unknown, opts: GoJSONOptions = {}): string {
-  return write(value, opts, "");
+  return write(value, opts, "", 0);
 }
 
 function entriesOf(value: object, sort: boolean): [string, unknown][] {
@@ -45,21 +47,25 @@ function join(items: string[], open: string, close: string, opts: GoJSONOptions,
   return `${open}\n${inner}${items.join(`,\n${inner}`)}\n${pad}${close}`;
 }
 
-function write(value: unknown, opts: GoJSONOptions, pad: string): string {
+function write(value: unknown, opts: GoJSONOptions, pad: string, depth: number): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return goQuote(value);
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   if (typeof value === "boolean") return String(value);
   if (typeof value === "bigint") return value.toString();
+  // Recursive: CNI input is bounded on entry (json_depth.ts); this bound is the backstop.
+  if (depth >= MAX_JSON_DEPTH) {
+    throw new ParseError(`JSON value nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   const next = pad + (opts.indent ?? "");
   if (Array.isArray(value)) {
-    return join(value.map((v) => write(v, opts, next)), "[", "]", opts, pad);
+    return join(value.map((v) => write(v, opts, next, depth + 1)), "[", "]", opts, pad);
   }
   if (typeof value === "object") {
     const sep = opts.indent === undefined ? ":" : ": ";
     const items = entriesOf(value, opts.sortKeys === true)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => goQuote(k) + sep + write(v, opts, next));
+      .map(([k, v]) => goQuote(k) + sep + write(v, opts, next, depth + 1));
     return join(items, "{", "}", opts, pad);
   }
   return "null";

@@ -10,6 +10,7 @@
 import { goFields, isPlainObject, jsonKind } from "../config/json_fields.ts";
 import { CniCode, CniError, errorObject, toCniError } from "./errors.ts";
 import { goJSON } from "./go_json.ts";
+import { exceedsDepth, MAX_JSON_DEPTH } from "./json_depth.ts";
 import { checkEnv, CONTAINER_ID_RE } from "./env.ts";
 import { type CniResult, formatResult } from "./result.ts";
 import {
@@ -65,6 +66,12 @@ function goTypeError(v: unknown, field: string): string {
 /** Step 4: stdin must be a JSON object with a valid `name`. */
 function parseConfig(stdin: Uint8Array): Record<string, unknown> {
   const text = new TextDecoder().decode(stdin);
+  if (exceedsDepth(text)) {
+    throw new CniError(
+      CniCode.DECODING_FAILURE,
+      `error unmarshall network config: exceeded max depth (${MAX_JSON_DEPTH} levels of nesting)`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

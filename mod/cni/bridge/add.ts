@@ -1,8 +1,11 @@
 /**
  * The bridge plugin's ADD in-process (spec/cni.md §3.1): bridge, veth pair into the pod,
  * hairpin, IPAM, addresses, routes, gateway on the bridge, forwarding, masquerade, result.
- * If anything fails after IPAM allocated, the allocation is released before the error is
- * returned — the reference's behaviour.
+ * A failed ADD undoes what it made, newest first: masquerade rules, the IPAM allocation (the
+ * reference releases it too) and the veth pair (the reference leaves it, down, for the
+ * runtime's DEL). The bridge, its address and forwarding stay: they are shared by every pod.
+ * An ADD that made nothing (the interface name is taken, e.g. `lo`) undoes nothing. When an
+ * undo step fails, the error says so (`AddLeftoversError`) and the caller keeps its state.
  */
 import { parseCIDRWithHost, parseIP } from "../../ip/mod.ts";
 import type { Link } from "../../netlink/codec/link.ts";
@@ -11,6 +14,7 @@ import { vethInfo } from "../../netlink/ops/link.ts";
 import type { Rtnl } from "../../netlink/rtnl.ts";
 import { openNetns } from "../../netlink/socket.ts";
 import type { DelegateArgs } from "../delegate.ts";
+import { Undo } from "../undo.ts";
 import type { CniResult } from "../result.ts";
 import type { BridgeConf } from "./conf.ts";
 import { planGateways } from "./gateway.ts";
@@ -20,12 +24,13 @@ import {
   ensureBridge,
   ensureBridgeAddr,
   HostNs,
+  isGone,
   openNetnsRtnl,
   podSysctls,
   routeDst,
   settleAddresses,
 } from "./kernel.ts";
-import { masqChainName, masqComment, setupMasq } from "./masq.ts";
+import { masqChainName, masqComment, setupMasq, teardownMasq } from "./masq.ts";
 import { forwardingKey, mustSetSysctl, setSysctl } from "./sysctl.ts";
 import type { BridgeWorld } from "./mod.ts";
 
@@ -46,6 +51,7 @@ function setupVeth(
   a: DelegateArgs,
   br: Link,
   w: BridgeWorld,
+  undo: Undo,
 ): Veth {
   const mtu = c.mtu > 0 ? { mtu: c.mtu } : {};
   for (let i = 0; i < VETH_NAME_TRIES; i++) {
@@ -65,8 +71,10 @@ function setupVeth(
         throw new Error(`failed to create veth: ${(err as Error).message}`);
       }
       if (host.link.find(hostName)) continue;
+      // Nothing made: the name belongs to someone else (or is `lo`), not to be undone.
       throw new Error(`container veth name provided (${a.ifName}) already exists`);
     }
+    undo.push(`delete "${a.ifName}" in "${a.netns}"`, () => deleteLink(pod, a.ifName));
     pod.link.set(a.ifName, { up: true });
     const hostLink = host.link.get(hostName);
     host.link.set(hostLink.index, { up: true });
@@ -82,6 +90,15 @@ function setupVeth(
     return { host: hostLink, cont: pod.link.get(a.ifName) };
   }
   throw new Error("failed to create veth: no unique host-side name after 10 tries");
+}
+
+/** `ip link del NAME` (the veth pair goes with its pod end); already gone is fine. */
+function deleteLink(pod: Rtnl, name: string): void {
+  try {
+    pod.link.del(name);
+  } catch (err) {
+    if (!isGone(err)) throw err;
+  }
 }
 
 /** Addresses, up, DAD settle, routes inside the pod (reference `ipam.ConfigureIface`). */
@@ -143,11 +160,13 @@ export async function bridgeAdd(
   mark("bridge");
   using pod = openNetnsRtnl(a.netns);
   mark("pod-netlink");
-  const veth = setupVeth(ns, host, pod, c, a, br, w);
-  mark("veth");
-  const fromIpam = await ipam.add();
-  mark("ipam");
+  const undo = new Undo();
   try {
+    const veth = setupVeth(ns, host, pod, c, a, br, w, undo);
+    mark("veth");
+    const fromIpam = await ipam.add();
+    undo.push("release the IPAM allocation", () => ipam.del());
+    mark("ipam");
     if (fromIpam.ips.length === 0) throw new Error("IPAM plugin returned missing IP config");
     const { result, bridgeAddrs } = planGateways(fromIpam, c);
     await configurePod(pod, a, veth.cont.index, result);
@@ -158,15 +177,7 @@ export async function bridgeAdd(
       if (mine.length > 0) ns.run(() => mustSetSysctl(forwardingKey(fam), "1"));
     }
     mark("gateway");
-    if (c.ipMasq) {
-      const chain = await masqChainName(c.name, a.containerID);
-      const comment = masqComment(c.name, a.containerID);
-      for (const ipc of result.ips) {
-        const { ip, net } = parseCIDRWithHost(ipc.address);
-        await setupMasq(w.iptables, ip, net.prefixLen, chain, comment);
-      }
-      mark("masq");
-    }
+    if (c.ipMasq) await masquerade(c, a, result, w, undo);
     const brNow = host.link.get(br.index);
     result.interfaces = [
       { name: c.bridge, ...(brNow.mac ? { mac: brNow.mac } : {}) },
@@ -177,7 +188,26 @@ export async function bridgeAdd(
     mark("result");
     return result;
   } catch (err) {
-    await ipam.del().catch(() => {});
-    throw err;
+    return await undo.fail(err);
   }
+}
+
+/** The pod's masquerade rules (recorded for undo before the first one is added). */
+async function masquerade(
+  c: BridgeConf,
+  a: DelegateArgs,
+  r: CniResult,
+  w: BridgeWorld,
+  undo: Undo,
+) {
+  const chain = await masqChainName(c.name, a.containerID);
+  const comment = masqComment(c.name, a.containerID);
+  const addrs = r.ips.map((ipc) => parseCIDRWithHost(ipc.address));
+  undo.push("remove the masquerade rules", async () => {
+    for (const { ip, net } of addrs) {
+      await teardownMasq(w.iptables, ip, net.prefixLen, chain, comment);
+    }
+  });
+  for (const { ip, net } of addrs) await setupMasq(w.iptables, ip, net.prefixLen, chain, comment);
+  w.trace?.("masq");
 }

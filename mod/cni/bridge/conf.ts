@@ -9,7 +9,9 @@
  * isolation, no container interface, no IPAM) is handed to the reference `bridge` binary
  * from `CNI_PATH`, so behaviour never silently differs.
  */
-import { goFields, isPlainObject, jsonKind } from "../../config/json_fields.ts";
+import { goFields, isPlainObject } from "../../config/json_fields.ts";
+import { ConfigError } from "../../errors.ts";
+import { goDecodeError, GoT, type GoType } from "../go_decode.ts";
 import { loadArgs } from "../args.ts";
 import { type CniDNS, parseResult } from "../result.ts";
 
@@ -46,18 +48,48 @@ const UNSUPPORTED = [
   "portIsolation",
 ];
 
-const TYPES: Record<string, "string" | "boolean" | "number"> = {
-  bridge: "string",
-  isGateway: "boolean",
-  isDefaultGateway: "boolean",
-  forceAddress: "boolean",
-  ipMasq: "boolean",
-  mtu: "number",
-  hairpinMode: "boolean",
-  promiscMode: "boolean",
-  ipMasqBackend: "string",
-};
-const GO_TYPE = { string: "string", boolean: "bool", number: "int" } as const;
+const { string, bool, int } = GoT;
+
+/** The reference bridge's `NetConf` (containernetworking/plugins main) as Go decodes it. */
+const NETCONF: GoType = GoT.struct("main.NetConf", "NetConf", {
+  cniVersion: string,
+  name: string,
+  type: string,
+  capabilities: GoT.map("map[string]bool", bool),
+  ipam: GoT.struct("types.IPAM", "IPAM", { type: string }),
+  dns: GoT.struct("types.DNS", "DNS", {
+    nameservers: GoT.slice("[]string", string),
+    domain: string,
+    search: GoT.slice("[]string", string),
+    options: GoT.slice("[]string", string),
+  }),
+  prevResult: GoT.map("map[string]interface {}", GoT.any),
+  bridge: string,
+  isGateway: bool,
+  isDefaultGateway: bool,
+  forceAddress: bool,
+  ipMasq: bool,
+  ipMasqBackend: string,
+  mtu: int,
+  hairpinMode: bool,
+  promiscMode: bool,
+  vlan: int,
+  vlanTrunk: GoT.slice(
+    "[]*main.VlanTrunk",
+    GoT.struct("main.VlanTrunk", "VlanTrunk", { minID: int, maxID: int, id: int }),
+  ),
+  preserveDefaultVlan: bool,
+  macspoofchk: bool,
+  enabledad: bool,
+  disableContainerInterface: bool,
+  portIsolation: bool,
+  args: GoT.struct('struct { Cni main.BridgeArgs "json:\\"cni,omitempty\\"" }', "", {
+    cni: GoT.struct("main.BridgeArgs", "BridgeArgs", { mac: string }),
+  }),
+  runtimeConfig: GoT.struct('struct { Mac string "json:\\"mac,omitempty\\"" }', "", {
+    mac: string,
+  }),
+});
 
 /** True when the in-process bridge implements everything `conf` asks for. */
 export function inProcessSupported(conf: Record<string, unknown>): boolean {
@@ -68,13 +100,6 @@ export function inProcessSupported(conf: Record<string, unknown>): boolean {
   if (set(backend) && backend !== "iptables") return false;
   const ipam = f.get("ipam");
   return isPlainObject(ipam) && typeof ipam.type === "string" && ipam.type !== "";
-}
-
-function fail(key: string, v: unknown, want: string): never {
-  const kind = typeof v === "boolean" ? "bool" : jsonKind(v);
-  throw new Error(
-    `failed to load netconf: json: cannot unmarshal ${kind} into Go struct field NetConf.${key} of type ${want}`,
-  );
 }
 
 function requestedMac(conf: Record<string, unknown>, envArgs: string): string {
@@ -88,14 +113,22 @@ function requestedMac(conf: Record<string, unknown>, envArgs: string): string {
 
 /** Decodes a bridge config (Go semantics: case-insensitive keys, typed fields). */
 export function parseBridgeConf(conf: Record<string, unknown>, envArgs: string): BridgeConf {
-  const f = goFields(conf, ["name", "cniVersion", "ipam", "dns", ...Object.keys(TYPES)]);
-  for (const [key, want] of Object.entries(TYPES)) {
-    const v = f.get(key);
-    if (v === undefined || v === null) continue;
-    if (typeof v !== want || (want === "number" && !Number.isInteger(v))) {
-      fail(key, v, GO_TYPE[want]);
-    }
-  }
+  const bad = goDecodeError(conf, NETCONF);
+  if (bad !== null) throw new ConfigError(`failed to load netconf: ${bad}`);
+  const f = goFields(conf, [
+    "name",
+    "cniVersion",
+    "ipam",
+    "dns",
+    "bridge",
+    "isGateway",
+    "isDefaultGateway",
+    "forceAddress",
+    "ipMasq",
+    "mtu",
+    "hairpinMode",
+    "promiscMode",
+  ]);
   const b = (k: string) => f.get(k) === true;
   const s = (k: string) => (typeof f.get(k) === "string" ? f.get(k) as string : "");
   if (b("hairpinMode") && b("promiscMode")) {
@@ -117,5 +150,32 @@ export function parseBridgeConf(conf: Record<string, unknown>, envArgs: string):
     ipamType: isPlainObject(ipam) && typeof ipam.type === "string" ? ipam.type : "",
     mac: requestedMac(conf, envArgs),
     dns,
+  };
+}
+
+/**
+ * The settings a DEL acts on (name, `ipMasq`, IPAM type), read leniently: a wrong-typed field
+ * counts as unset, and `CNI_ARGS` is not read. A DEL must be able to undo whatever an ADD
+ * left, even when the saved config is one no ADD could use.
+ */
+export function bridgeDelConf(conf: Record<string, unknown>): BridgeConf {
+  const f = goFields(conf, ["name", "cniVersion", "bridge", "ipMasq", "ipam"]);
+  const s = (k: string) => (typeof f.get(k) === "string" ? f.get(k) as string : "");
+  const ipam = f.get("ipam");
+  const ipamType = isPlainObject(ipam) ? goFields(ipam, ["type"]).get("type") : undefined;
+  return {
+    name: s("name"),
+    cniVersion: s("cniVersion"),
+    bridge: s("bridge") || DEFAULT_BRIDGE,
+    isGateway: false,
+    isDefaultGateway: false,
+    forceAddress: false,
+    ipMasq: f.get("ipMasq") === true,
+    mtu: 0,
+    hairpinMode: false,
+    promiscMode: false,
+    ipamType: typeof ipamType === "string" ? ipamType : "",
+    mac: "",
+    dns: {},
   };
 }

@@ -6,7 +6,7 @@
 import type { IPAddr } from "../../ip/mod.ts";
 import type { DelegateArgs } from "../delegate.ts";
 import { delegateAdd, delegateRun, type ExecEnv } from "../exec.ts";
-import { loadIpamConfig } from "../ipam/conf.ts";
+import { ipamStoreRef, loadIpamConfig } from "../ipam/conf.ts";
 import { hostLocalAdd, hostLocalCheck, hostLocalDel } from "../ipam/host_local.ts";
 import { DiskStore } from "../ipam/store.ts";
 import type { CniResult } from "../result.ts";
@@ -16,7 +16,7 @@ export interface Ipam {
   add(): Promise<CniResult>;
   del(): Promise<void>;
   check(): Promise<void>;
-  /** Addresses currently recorded for the attachment (in-process store only; else []). */
+  /** Addresses recorded for the attachment (in-process store only; else []). Lenient, as DEL. */
   held(): Promise<IPAddr[]>;
 }
 
@@ -32,13 +32,15 @@ export function ipamFor(
     const { containerID: id, ifName } = a;
     return {
       add: () => Promise.resolve().then(() => hostLocalAdd(load(), id, ifName)),
-      del: () => Promise.resolve().then(() => hostLocalDel(load(), id, ifName)),
+      // DEL reads the config leniently (ipamStoreRef): it must work for any saved config.
+      del: () => Promise.resolve().then(() => hostLocalDel(ipamStoreRef(conf), id, ifName)),
       check: () => Promise.resolve().then(() => hostLocalCheck(load(), id, ifName)),
       held: () =>
         Promise.resolve().then(() => {
-          const c = load();
-          const store = DiskStore.open(c.dataDir, c.name);
-          return store.withLock(() => store.getByID(id, ifName));
+          const c = ipamStoreRef(conf);
+          if (c.name === "") return [];
+          const store = DiskStore.existing(c.dataDir, c.name);
+          return store?.withLock(() => store.getByID(id, ifName)) ?? [];
         }),
     };
   }

@@ -52,7 +52,10 @@ export class HostNs {
   }
 }
 
-/** A netns path that does not exist (DEL treats it as "already gone"). */
+/**
+ * A netns path that does not exist, or is no network namespace (what is left at the path of
+ * an unmounted one); DEL treats both as "already gone".
+ */
 export class NetnsGoneError extends Error {
   override name = "NetnsGoneError";
 }
@@ -71,7 +74,10 @@ export function openNetnsRtnl(path: string): Rtnl {
   try {
     return Rtnl.open({ netns: path });
   } catch (err) {
-    throw new Error(`failed to open netns "${path}": ${(err as Error).message}`, { cause: err });
+    const msg = `failed to open netns "${path}": ${(err as Error).message}`;
+    // setns(2) refuses a file that is not a network namespace with EINVAL.
+    if (isErrno(err, "EINVAL")) throw new NetnsGoneError(msg, { cause: err });
+    throw new Error(msg, { cause: err });
   }
 }
 

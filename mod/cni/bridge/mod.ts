@@ -7,7 +7,7 @@ import type { DelegateArgs, InProcessDelegate } from "../delegate.ts";
 import type { CniResult } from "../result.ts";
 import { bridgeAdd } from "./add.ts";
 import { bridgeCheck } from "./check.ts";
-import { inProcessSupported, parseBridgeConf } from "./conf.ts";
+import { bridgeDelConf, inProcessSupported, parseBridgeConf } from "./conf.ts";
 import { bridgeDel } from "./del.ts";
 import { type Ipam, ipamFor } from "./ipam.ts";
 import { type IptablesRunner, runIptables } from "./masq.ts";
@@ -51,7 +51,8 @@ export function bridgeDelegate(w: BridgeWorld = realWorld()): InProcessDelegate 
       return await bridgeAdd(c, a, ipam, w);
     },
     async del(conf, a) {
-      const { c, ipam } = setup(conf, a);
+      const c = bridgeDelConf(conf);
+      const ipam = c.ipamType ? ipamFor(c.ipamType, conf, a, w.writeStderr) : null;
       await bridgeDel(c, a, ipam, w);
     },
     async check(conf, a, prev) {

@@ -75,6 +75,25 @@ export function parseFlannelConf(config: Record<string, unknown>): FlannelNetCon
       );
     }
   }
+  return fromFields(f);
+}
+
+/**
+ * DEL's reading of the same fields: a wrong-typed field counts as absent, since DEL needs
+ * only `dataDir` (and, for a cleanup with defaults, `name` and `ipam`) and must not fail on
+ * a config whose ADD was refused. Null when `dataDir` itself is wrong-typed: no ADD of this
+ * config (ours or upstream's) saved state anywhere, so there is nothing to undo — and the
+ * default directory may hold another network's state for the same container.
+ */
+export function parseFlannelDelConf(config: Record<string, unknown>): FlannelNetConf | null {
+  const f = goFields(config, Object.keys(FIELDS));
+  const dataDir = f.get("dataDir");
+  return dataDir === undefined || dataDir === null || typeof dataDir === "string"
+    ? fromFields(f)
+    : null;
+}
+
+function fromFields(f: Map<string, unknown>): FlannelNetConf {
   const s = (k: string, def: string) => (typeof f.get(k) === "string" ? f.get(k) as string : def);
   const o = (k: string) => (isPlainObject(f.get(k)) ? f.get(k) as Record<string, unknown> : null);
   return {

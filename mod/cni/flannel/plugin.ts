@@ -4,27 +4,33 @@
  * default, else a binary from `CNI_PATH`).
  *
  * Deliberate differences from the reference (each a bug or a no-op there):
- * - state is per (container, interface), see state.ts; it is removed only when the delegate
- *   DEL succeeded, so the runtime's retry can still release the address;
+ * - state is per (container, interface), see state.ts; a DEL removes it only when the
+ *   attachment is undone, so the runtime's retry can still release the address after a
+ *   transient failure, while a saved config no DEL could ever use is cleaned up with defaults
+ *   (the rule is in teardown.ts);
+ * - ADD checks the rendered config as the delegates decode it before saving anything, and an
+ *   ADD whose delegate failed without leaving anything (the in-process bridge undoes what it
+ *   made) leaves no state either, so a refused ADD leaves nothing behind;
  * - CHECK really checks: the saved delegate config against `prevResult` (interface,
  *   addresses, routes), instead of answering success for anything;
  * - STATUS answers code 50 while subnet.env is missing or unreadable (no ADD could work);
  * - GC runs the delegate DEL for every saved attachment not in `cni.dev/valid-attachments`
  *   and releases host-local addresses held by attachments not in it.
  */
+import { errorText } from "../../errors.ts";
 import { isPlainObject } from "../../config/json_fields.ts";
 import { CniCode, CniError } from "../errors.ts";
-import { type DelegateArgs, DelegateRunner } from "../delegate.ts";
+import { DelegateAddError, type DelegateArgs, DelegateRunner } from "../delegate.ts";
 import { type Attachment, hostLocalGC } from "../ipam/host_local.ts";
 import { DEFAULT_IPAM_DATA_DIR } from "../ipam/store.ts";
 import { parseResult } from "../result.ts";
 import type { CmdArgs, CniPlugin } from "../skel.ts";
-import { type FlannelNetConf, parseFlannelConf } from "./conf.ts";
+import { type FlannelNetConf, parseFlannelConf, parseFlannelDelConf } from "./conf.ts";
 import { buildDelegate, serializeDelegate } from "./delegate.ts";
-import { listStates, readState, removeState, saveState } from "./state.ts";
+import { listStates, readState, removeState, saveState, statePath } from "./state.ts";
 import { loadSubnetEnv, type SubnetEnv } from "./subnet_env.ts";
-
-const msgOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+import { delAttachment, savedConfig, type Teardown } from "./teardown.ts";
+import { delegateConfigError } from "./validate.ts";
 
 function subnetEnv(n: FlannelNetConf, code: number = CniCode.INTERNAL): SubnetEnv {
   try {
@@ -33,7 +39,7 @@ function subnetEnv(n: FlannelNetConf, code: number = CniCode.INTERNAL): SubnetEn
     throw new CniError(
       code,
       `failed to load flannel 'subnet.env' file: ${
-        msgOf(err)
+        errorText(err)
       }. Check the flannel pod log for this node.`,
     );
   }
@@ -41,21 +47,6 @@ function subnetEnv(n: FlannelNetConf, code: number = CniCode.INTERNAL): SubnetEn
 
 function delegateArgs(a: CmdArgs): DelegateArgs {
   return { containerID: a.containerID, netns: a.netns, ifName: a.ifName, args: a.args, env: a.env };
-}
-
-/** A saved config as the reference's DEL reads it: an object with a string `type`. */
-function savedConfig(bytes: Uint8Array): Record<string, unknown> | string {
-  let conf: unknown;
-  try {
-    conf = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    return msgOf(err);
-  }
-  if (!isPlainObject(conf)) return "json: cannot unmarshal into Go value of type types.NetConf";
-  if (conf.type !== undefined && conf.type !== null && typeof conf.type !== "string") {
-    return "json: cannot unmarshal into Go struct field NetConf.type of type string";
-  }
-  return conf;
 }
 
 /** The attachments a GC must keep; null when the runtime sent no list (then GC does nothing). */
@@ -72,42 +63,59 @@ function validAttachments(config: Record<string, unknown>): Attachment[] | null 
 export function flannelPlugin(about: string, runner: DelegateRunner): CniPlugin {
   const conf = (a: CmdArgs) => parseFlannelConf(a.config);
 
-  async function add(a: CmdArgs) {
-    let n: FlannelNetConf;
+  function parse(a: CmdArgs): FlannelNetConf {
     try {
-      n = conf(a);
+      return conf(a);
     } catch (err) {
-      throw new Error(`failed to load flannel netconf file: ${msgOf(err)}`);
-    }
-    const text = serializeDelegate(buildDelegate(n, subnetEnv(n)));
-    const bytes = new TextEncoder().encode(text);
-    saveState(n.dataDir, a.containerID, a.ifName, bytes);
-    try {
-      return await runner.add(JSON.parse(text), bytes, delegateArgs(a));
-    } catch (err) {
-      if (err instanceof CniError) throw err;
-      throw new Error(`failed to delegate add: ${msgOf(err)}`, { cause: err });
+      throw new Error(`failed to load flannel netconf file: ${errorText(err)}`);
     }
   }
 
-  /** DEL of one attachment from its saved state (none = nothing to undo). */
-  async function delOne(n: FlannelNetConf, d: DelegateArgs): Promise<void> {
-    const st = readState(n.dataDir, d.containerID, d.ifName);
-    if (st === null) return;
-    const saved = savedConfig(st.bytes);
-    if (typeof saved === "string") {
-      await runner.stderr(`failed to parse netconf: ${saved}`);
-      return;
+  async function add(a: CmdArgs) {
+    const n = parse(a);
+    const text = serializeDelegate(buildDelegate(n, subnetEnv(n)));
+    const d = JSON.parse(text) as Record<string, unknown>;
+    // Refused before anything is saved or made: the runtime's DEL then finds nothing to undo.
+    const bad = delegateConfigError(d, a.args);
+    if (bad !== null) throw new CniError(CniCode.INTERNAL, bad);
+    const bytes = new TextEncoder().encode(text);
+    const before = readState(n.dataDir, a.containerID, a.ifName);
+    saveState(n.dataDir, a.containerID, a.ifName, bytes);
+    try {
+      return await runner.add(d, bytes, delegateArgs(a));
+    } catch (err) {
+      const undone = err instanceof DelegateAddError && err.undone;
+      // Nothing of this ADD is left: its state goes too (an earlier ADD's comes back).
+      if (undone && before?.owned) saveState(n.dataDir, a.containerID, a.ifName, before.bytes);
+      else if (undone) removeState(statePath(n.dataDir, a.containerID, a.ifName));
+      const inner = err instanceof DelegateAddError ? err.cause : err;
+      if (inner instanceof CniError) throw inner;
+      throw new Error(`failed to delegate add: ${errorText(inner)}`, { cause: inner });
     }
-    await runner.del(saved, st.bytes, d);
-    if (st.owned) removeState(st.path);
   }
+
+  const teardown = (n: FlannelNetConf): Teardown => ({
+    runner,
+    n,
+    rendered() {
+      try {
+        return buildDelegate(n, loadSubnetEnv(n.subnetFile));
+      } catch {
+        return {};
+      }
+    },
+  });
 
   return {
     about,
     add,
     async del(a) {
-      await delOne(conf(a), delegateArgs(a));
+      const n = parseFlannelDelConf(a.config);
+      if (n === null) {
+        await runner.stderr("dataDir is not a string: no ADD saved state for this config\n");
+        return;
+      }
+      await delAttachment(teardown(n), delegateArgs(a));
     },
     async check(a) {
       const n = conf(a);
@@ -132,12 +140,12 @@ export function flannelPlugin(about: string, runner: DelegateRunner): CniPlugin 
       for (const s of listStates(n.dataDir)) {
         if (valid.some((v) => v.containerID === s.containerID && v.ifname === s.ifname)) continue;
         const d = { containerID: s.containerID, ifName: s.ifname, netns: "", args: "", env: a.env };
-        await delOne(n, d).catch((err) => errors.push(msgOf(err)));
+        await delAttachment(teardown(n), d).catch((err) => errors.push(errorText(err)));
       }
       try {
         ipamGC(n, valid);
       } catch (err) {
-        errors.push(msgOf(err));
+        errors.push(errorText(err));
       }
       if (errors.length > 0) throw new Error(errors.join("; "));
     },

@@ -58,7 +58,10 @@ function readOrNull(path: string): Uint8Array | null {
   try {
     return Deno.readFileSync(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
+    // Not a directory on the way (`dataDir` names a file): no state can exist there.
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
     const op = err instanceof Deno.errors.IsADirectory ? "read" : "open";
     throw new Error(goPathError(op, path, err), { cause: err });
   }

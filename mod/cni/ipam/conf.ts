@@ -11,6 +11,9 @@ import { type CniDNS, type CniRoute, parseRoute } from "../result.ts";
 import { versionAtLeast } from "../version.ts";
 import { canonicalRangeSet, type RangeSet, rangeSetsOverlap } from "./range.ts";
 import { DEFAULT_IPAM_DATA_DIR } from "./store.ts";
+import { ConfigError } from "../../errors.ts";
+import { goDecodeError } from "../go_decode.ts";
+import { HOST_LOCAL_NET } from "./schema.ts";
 
 /** The IPAM settings host-local acts on. */
 export interface IpamConfig {
@@ -28,21 +31,34 @@ function obj(v: unknown): Record<string, unknown> {
   return isPlainObject(v) ? v : {};
 }
 
-function ipArg(v: unknown): IPAddr {
-  const text = String(v);
-  const ip = tryParseIP(text) ?? tryParseCIDRWithHost(text)?.ip ?? null;
-  if (ip === null) throw new Error(`invalid IP address: ${text}`);
-  return ip;
+function ipArg(text: string): IPAddr | null {
+  return tryParseIP(text) ?? tryParseCIDRWithHost(text)?.ip ?? null;
 }
 
 function requested(conf: Record<string, unknown>, envArgs: string): IPAddr[] {
   const out: IPAddr[] = [];
   const ipText = loadArgs(envArgs, ["IP"]).get("IP");
-  if (ipText) out.push(ipArg(ipText));
-  const fromArgs = obj(obj(goFields(conf, ["args"]).get("args")).cni).ips;
-  if (Array.isArray(fromArgs)) out.push(...fromArgs.map(ipArg));
+  if (ipText) {
+    const ip = ipArg(ipText);
+    if (ip === null) {
+      throw new Error(
+        `ARGS: error parsing value of pair "IP=${ipText}": invalid IP address ${ipText}`,
+      );
+    }
+    out.push(ip);
+  }
+  // Elements were type-checked (strings that parse) by the schema; null ones are skipped.
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s) => typeof s === "string") : []);
+  const fromArgs = obj(goFields(obj(goFields(conf, ["args"]).get("args")), ["cni"]).get("cni"));
   const rc = obj(goFields(conf, ["runtimeConfig"]).get("runtimeConfig"));
-  if (Array.isArray(rc.ips)) out.push(...rc.ips.map(ipArg));
+  for (
+    const text of [
+      ...strings(goFields(fromArgs, ["ips"]).get("ips")),
+      ...strings(goFields(rc, ["ips"]).get("ips")),
+    ]
+  ) {
+    out.push(ipArg(text)!);
+  }
   return out;
 }
 
@@ -64,7 +80,12 @@ function rawRangeSets(ipam: Map<string, unknown>, rc: Record<string, unknown>): 
     } catch (err) {
       throw new Error(`failed to read rangeFromFile "${file}": ${(err as Error).message}`);
     }
-    const single = JSON.parse(text) as unknown;
+    let single: unknown;
+    try {
+      single = JSON.parse(text);
+    } catch {
+      single = null;
+    }
     if (!isPlainObject(single) || !single.subnet) {
       throw new Error(`failed to parse rangeFromFile "${file}" as a Range`);
     }
@@ -98,6 +119,8 @@ function canonicalSets(raw: unknown[], cniVersion: string): RangeSet[] {
 
 /** Reads the IPAM config from a network config object and `CNI_ARGS`. */
 export function loadIpamConfig(conf: Record<string, unknown>, envArgs: string): IpamConfig {
+  const bad = goDecodeError(conf, HOST_LOCAL_NET);
+  if (bad !== null) throw new ConfigError(bad);
   const top = goFields(conf, ["name", "cniVersion", "ipam", "runtimeConfig"]);
   const ipamRaw = top.get("ipam");
   if (!isPlainObject(ipamRaw)) throw new Error("IPAM config missing 'ipam' key");
@@ -120,7 +143,7 @@ export function loadIpamConfig(conf: Record<string, unknown>, envArgs: string): 
     : "";
   const ranges = canonicalSets(rawRangeSets(ipam, rc), cniVersion);
   const routes = Array.isArray(ipam.get("routes"))
-    ? (ipam.get("routes") as unknown[]).map((r) => parseRoute(obj(r)))
+    ? (ipam.get("routes") as unknown[]).filter(isPlainObject).map(parseRoute)
     : [];
   const str = (k: string) => (typeof ipam.get(k) === "string" ? ipam.get(k) as string : "");
   return {
@@ -131,6 +154,34 @@ export function loadIpamConfig(conf: Record<string, unknown>, envArgs: string): 
     dataDir: str("dataDir") || DEFAULT_IPAM_DATA_DIR,
     resolvConf: str("resolvConf"),
     requestedIPs,
+  };
+}
+
+/** The store an allocation lives in and how many range sets released it (host-local's DEL). */
+export interface IpamStoreRef {
+  name: string;
+  dataDir: string;
+  rangeSets: number;
+}
+
+/**
+ * The store of a network config, read leniently for DEL: a missing or wrong-typed `dataDir`
+ * means the default (where an ADD that accepted it would have allocated), ranges are only
+ * counted. Unlike the reference, whose DEL decodes the whole config and fails with it, this
+ * lets a DEL release the address even when the saved config is one no ADD could use.
+ */
+export function ipamStoreRef(conf: Record<string, unknown>): IpamStoreRef {
+  const top = goFields(conf, ["name", "ipam", "runtimeConfig"]);
+  const ipam = goFields(obj(top.get("ipam")), ["dataDir", "ranges", "subnet"]);
+  const ipRanges = goFields(obj(top.get("runtimeConfig")), ["ipRanges"]).get("ipRanges");
+  const count = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+  const name = top.get("name"), dataDir = ipam.get("dataDir"), subnet = ipam.get("subnet");
+  const sets = count(ipam.get("ranges")) + count(ipRanges) +
+    (typeof subnet === "string" && subnet !== "" ? 1 : 0);
+  return {
+    name: typeof name === "string" ? name : "",
+    dataDir: typeof dataDir === "string" && dataDir !== "" ? dataDir : DEFAULT_IPAM_DATA_DIR,
+    rangeSets: Math.max(1, sets),
   };
 }
 

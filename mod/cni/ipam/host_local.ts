@@ -10,7 +10,7 @@
 import type { IPAddr } from "../../ip/mod.ts";
 import type { CniResult } from "../result.ts";
 import { allocate, type Allocation } from "./allocator.ts";
-import { type IpamConfig, parseResolvConf } from "./conf.ts";
+import { type IpamConfig, type IpamStoreRef, parseResolvConf } from "./conf.ts";
 import { rangeContains } from "./range.ts";
 import { DiskStore } from "./store.ts";
 
@@ -60,12 +60,20 @@ export function hostLocalAdd(conf: IpamConfig, id: string, ifname: string): CniR
   };
 }
 
-/** Releases every address of (id, ifname); nothing allocated is success. */
-export function hostLocalDel(conf: IpamConfig, id: string, ifname: string): void {
-  const store = DiskStore.open(conf.dataDir, conf.name);
-  store.withLock(() => {
+/**
+ * Releases every address of (id, ifname); nothing allocated is success. Takes a full config
+ * or the lenient {@linkcode ipamStoreRef} of one; a config without a network name or a store
+ * directory has nothing to release.
+ */
+export function hostLocalDel(conf: IpamConfig | IpamStoreRef, id: string, ifname: string): void {
+  if (conf.name === "") return;
+  const sets = "rangeSets" in conf ? conf.rangeSets : conf.ranges.length;
+  // No store directory: nothing was allocated (and a DEL must not fail on a path that cannot
+  // be one, where the reference's mkdir fails every retry).
+  const store = DiskStore.existing(conf.dataDir, conf.name);
+  store?.withLock(() => {
     // Once per range set, as the reference does (its legacy fallback is per call).
-    for (let i = 0; i < conf.ranges.length; i++) store.releaseByID(id, ifname);
+    for (let i = 0; i < sets; i++) store.releaseByID(id, ifname);
   });
 }
 

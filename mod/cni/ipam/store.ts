@@ -14,7 +14,11 @@
  * process cannot deadlock on their own flocks either.
  */
 import { type IPAddr, tryParseIP } from "../../ip/mod.ts";
+import { goPathError } from "../os_error.ts";
 import type { AllocatorStore } from "./allocator.ts";
+
+const storeDir = (dataDir: string, network: string) =>
+  `${dataDir || DEFAULT_IPAM_DATA_DIR}/${network}`;
 
 const LAST_IP_PREFIX = "last_reserved_ip.";
 const LINE_BREAK = "\r\n";
@@ -39,9 +43,29 @@ export class DiskStore implements AllocatorStore {
 
   /** Opens (creating if needed) `<dataDir>/<network>`. */
   static open(dataDir: string, network: string): DiskStore {
-    const dir = `${dataDir || DEFAULT_IPAM_DATA_DIR}/${network}`;
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const dir = storeDir(dataDir, network);
+    try {
+      Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    } catch (err) {
+      throw new Error(goPathError("mkdir", dir, err), { cause: err });
+    }
     return new DiskStore(dir);
+  }
+
+  /**
+   * The store when its directory exists, else null: nothing can be recorded where there is no
+   * directory (also when a path component is a file), so a release has nothing to do there.
+   */
+  static existing(dataDir: string, network: string): DiskStore | null {
+    const dir = storeDir(dataDir, network);
+    try {
+      if (Deno.statSync(dir).isDirectory) return new DiskStore(dir);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory)) {
+        throw new Error(goPathError("stat", dir, err), { cause: err });
+      }
+    }
+    return null;
   }
 
   /** Runs `fn` holding the exclusive flock on `lock` (waits for other holders). */

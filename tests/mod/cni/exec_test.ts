@@ -1,5 +1,10 @@
 import { assertEquals, assertRejects } from "../../harness/assert.ts";
-import { delegateAdd, delegateRun, findInPath } from "../../../mod/cni/exec.ts";
+import {
+  delegateAdd,
+  delegateRun,
+  findInPath,
+  PluginNotFoundError,
+} from "../../../mod/cni/exec.ts";
 import { CniError } from "../../../mod/cni/errors.ts";
 import { fakeLog, writeFakePlugin } from "./fake_plugin.ts";
 import { withTempDir } from "./temp_dir.ts";
@@ -29,11 +34,15 @@ Deno.test("findInPath() searches CNI_PATH in order and words failures like Go", 
   withTempDir(async (dir) => {
     await writeFakePlugin(dir, "fakebr");
     assertEquals(await findInPath("fakebr", `/nonexistent:${dir}:/usr/lib/cni`), `${dir}/fakebr`);
-    await assertRejects(() => findInPath("", dir), Error, "no plugin name provided");
-    await assertRejects(() => findInPath("a/b", dir), Error, "invalid plugin name: a/b");
+    await assertRejects(() => findInPath("", dir), PluginNotFoundError, "no plugin name provided");
+    await assertRejects(
+      () => findInPath("a/b", dir),
+      PluginNotFoundError,
+      "invalid plugin name: a/b",
+    );
     await assertRejects(
       () => findInPath("bridge", "/a:/b"),
-      Error,
+      PluginNotFoundError,
       'failed to find plugin "bridge" in path [/a /b]',
     );
   }));

@@ -3,6 +3,7 @@ import { type CmdArgs, type CniPlugin, runCni } from "../../../mod/cni/skel.ts";
 import { CniError } from "../../../mod/cni/errors.ts";
 import type { CniResult } from "../../../mod/cni/result.ts";
 import { SUPPORTED_VERSIONS } from "../../../mod/cni/version.ts";
+import { MAX_JSON_DEPTH } from "../../../mod/cni/json_depth.ts";
 import { cniEnv, fakeIO } from "./skel_helpers.ts";
 
 const RESULT: CniResult = {
@@ -171,6 +172,24 @@ Deno.test("runCni() stdin errors: bad JSON 6, name 7, version 1 and 6", async (t
     'config is "9.9.9", plugin supports ["0.1.0" "0.2.0" "0.3.0" "0.3.1" "0.4.0" "1.0.0" "1.1.0"]',
   );
   assertEquals(r.out.split("\n")[1], '    "code": 1,');
+});
+
+Deno.test("runCni() refuses stdin nested deeper than the bound: code 6, handler not called", async () => {
+  const { plugin, calls } = recorder();
+  const nested = (n: number) => `{"name":"n","x":${"[".repeat(n)}${"]".repeat(n)}}`;
+  for (const cmd of ["ADD", "DEL", "CHECK"]) {
+    const r = await call(cniEnv(cmd), nested(MAX_JSON_DEPTH), plugin);
+    assertEquals(r.json(), {
+      code: 6,
+      msg:
+        `error unmarshall network config: exceeded max depth (${MAX_JSON_DEPTH} levels of nesting)`,
+    });
+  }
+  assertEquals(calls.length, 0);
+  assertEquals((await call(cniEnv("DEL"), nested(MAX_JSON_DEPTH - 1), plugin)).code, 0);
+  // Brackets inside strings (escaped quotes too) are not nesting.
+  const text = `{"name":"n","s":"\\"${"[".repeat(MAX_JSON_DEPTH + 5)}"}`;
+  assertEquals((await call(cniEnv("DEL"), text, plugin)).code, 0);
 });
 
 Deno.test("runCni() missing or empty cniVersion counts as 0.1.0", async () => {

@@ -154,6 +154,12 @@ export async function pings(ns: Netns, addr: string): Promise<boolean> {
   return r.code === 0;
 }
 
+/** The `CNI-` rules of a namespace's nat table (`iptables -t nat -S`, or `cmd`'s). */
+export async function natRules(host: { name: string }, cmd = "iptables"): Promise<string[]> {
+  const out = await run("ip", ["netns", "exec", host.name, cmd, "-t", "nat", "-S"]);
+  return out.split("\n").filter((l) => l.includes("CNI-"));
+}
+
 /** Reads a sysctl inside a namespace. */
 export async function sysctl(ns: Netns, key: string): Promise<string> {
   return (await run("ip", ["netns", "exec", ns.name, "cat", `/proc/sys/${key}`])).trim();

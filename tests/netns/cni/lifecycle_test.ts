@@ -1,8 +1,8 @@
 /** CHECK, GC, two interfaces, masquerade and the installed plugin, in namespaces. */
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT, run } from "../../harness/netns.ts";
-import { exists, runIn, SUBNET_ENV_V4, withNode } from "./helpers.ts";
+import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { exists, natRules, runIn, SUBNET_ENV_V4, withNode } from "./helpers.ts";
 
 const ignore = !isRoot;
 if (ignore) console.warn(`CNI lifecycle tests ignored: ${NOT_ROOT}`);
@@ -93,11 +93,6 @@ Deno.test({
       assertEquals(status.code, 0);
     }),
 });
-
-async function natRules(host: { name: string }, cmd = "iptables"): Promise<string[]> {
-  const out = await run("ip", ["netns", "exec", host.name, cmd, "-t", "nat", "-S"]);
-  return out.split("\n").filter((l) => l.includes("CNI-"));
-}
 
 Deno.test({
   name: "ipMasq rules match the reference's and go away on DEL, even after the netns",

@@ -80,16 +80,26 @@ Deno.test("bridgeDelegate() claims exactly the configs the in-process bridge imp
   }
 });
 
-Deno.test("bridgeDelegate(): a config of the wrong type fails before touching the world", async () => {
+Deno.test("bridgeDelegate(): a wrong-typed config fails ADD untouched, and DEL still releases", async () => {
   const { w, calls } = recordingWorld(null);
   const d = bridgeDelegate(w);
   await withTempDir(async (dir) => {
     const bad = delegateConf(dir, { mtu: "1400" });
     const msg = "cannot unmarshal string into Go struct field NetConf.mtu of type int";
     await assertRejects(() => d.add(bad, args(null)), Error, msg);
-    await assertRejects(() => d.del(bad, args(null)), Error, msg);
     assertEquals(calls, []);
     assertEquals([...Deno.readDirSync(dir)], [], "no IPAM store written");
+    // What an older ADD (or the Go plugin's) left under this config: DEL reads it leniently
+    // (a retry of a DEL that fails on decoding would fail forever).
+    Deno.mkdirSync(`${dir}/cbr0`);
+    Deno.writeTextFileSync(`${dir}/cbr0/10.244.1.2`, "c1\r\neth0");
+    Deno.writeTextFileSync(`${dir}/cbr0/10.244.1.3`, "other\r\neth0");
+    await d.del(bad, args(null));
+    assertEquals([...Deno.readDirSync(`${dir}/cbr0`)].map((e) => e.name).sort(), [
+      "10.244.1.3",
+      "lock",
+    ]);
+    assertEquals(calls, [], "ipMasq false: no iptables");
   });
 });
 

@@ -1,103 +1,9 @@
 /** Protocol tests of the flannel plugin through injected IO (no root, no kernel). */
 import { assert, assertEquals, assertStringIncludes } from "../../../harness/assert.ts";
-import { flannelPlugin } from "../../../../mod/cni/flannel/plugin.ts";
-import {
-  type DelegateArgs,
-  DelegateRunner,
-  type InProcessDelegate,
-} from "../../../../mod/cni/delegate.ts";
-import { CniError } from "../../../../mod/cni/errors.ts";
-import type { CniResult } from "../../../../mod/cni/result.ts";
-import { runCni } from "../../../../mod/cni/skel.ts";
 import { SUPPORTED_VERSIONS } from "../../../../mod/cni/version.ts";
-import { cniEnv, fakeIO } from "../skel_helpers.ts";
-import { fakeLog, writeFakePlugin } from "../fake_plugin.ts";
-import { SCRATCH, SUBNET_ENV } from "./vectors.ts";
-
-/** An in-process "bridge" that remembers attachments instead of touching the kernel. */
-class MemoryBridge implements InProcessDelegate {
-  live = new Map<string, Record<string, unknown>>();
-  calls: string[] = [];
-  failDel = false;
-  handles(conf: Record<string, unknown>) {
-    return conf.unsupported === undefined;
-  }
-  add(conf: Record<string, unknown>, a: DelegateArgs): Promise<CniResult> {
-    this.calls.push(`ADD ${a.containerID}/${a.ifName}`);
-    const key = `${a.containerID}/${a.ifName}`;
-    if (this.live.has(key)) {
-      return Promise.reject(new Error(`container veth name provided (${a.ifName}) already exists`));
-    }
-    this.live.set(key, conf);
-    return Promise.resolve({
-      cniVersion: "1.1.0",
-      interfaces: [{ name: "cni0" }, { name: "veth0" }, { name: a.ifName, sandbox: a.netns }],
-      ips: [{ address: `10.1.17.${this.live.size + 1}/24`, gateway: "10.1.17.1", interface: 2 }],
-      routes: [{ dst: "10.1.0.0/16" }],
-      dns: {},
-    });
-  }
-  del(_conf: Record<string, unknown>, a: DelegateArgs): Promise<void> {
-    this.calls.push(`DEL ${a.containerID}/${a.ifName} netns=${a.netns}`);
-    if (this.failDel) return Promise.reject(new Error("iptables busy"));
-    this.live.delete(`${a.containerID}/${a.ifName}`);
-    return Promise.resolve();
-  }
-  check(_conf: Record<string, unknown>, a: DelegateArgs, prev: CniResult): Promise<void> {
-    this.calls.push(`CHECK ${a.containerID}/${a.ifName} ${prev.ips[0]?.address}`);
-    return this.live.has(`${a.containerID}/${a.ifName}`)
-      ? Promise.resolve()
-      : Promise.reject(new CniError(999, "gone"));
-  }
-}
-
-// Parsed CNI output, read field by field in assertions.
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-interface World {
-  dir: string;
-  bridge: MemoryBridge;
-  run(
-    cmd: string,
-    conf: Record<string, unknown>,
-    env?: Record<string, string>,
-  ): Promise<{ code: number; out: string; err: string; json: () => Json }>;
-}
-
-async function withWorld(fn: (w: World) => Promise<void>, subnetEnv: string = SUBNET_ENV.onlyIpv4) {
-  const dir = await Deno.makeTempDir({ prefix: "cni-flannel-" });
-  const bridge = new MemoryBridge();
-  await Deno.writeTextFile(`${dir}/subnet.env`, subnetEnv);
-  await writeFakePlugin(dir, "fakebr");
-  const w: World = {
-    dir,
-    bridge,
-    async run(cmd, conf, env = {}) {
-      const stdin = JSON.stringify({
-        name: "cni-flannel",
-        type: "flannel",
-        subnetFile: `${dir}/subnet.env`,
-        dataDir: `${dir}/state`,
-        ...conf,
-      });
-      const io = fakeIO({ ...cniEnv(cmd, { CNI_PATH: dir }), ...env }, stdin);
-      const runner = new DelegateRunner(
-        (t) => Promise.resolve(t === "bridge" ? bridge : null),
-        io.io,
-      );
-      const code = await runCni(flannelPlugin("about", runner), io.io);
-      return { code, out: io.out(), err: io.err(), json: () => JSON.parse(io.out()) };
-    },
-  };
-  try {
-    await fn(w);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+import { fakeLog } from "../fake_plugin.ts";
+import { SCRATCH } from "./vectors.ts";
+import { exists, withWorld } from "./world.ts";
 
 Deno.test("flannel ADD/CHECK/DEL lifecycle in every claimed version", async (t) => {
   for (const v of SUPPORTED_VERSIONS) {
@@ -158,10 +64,13 @@ Deno.test("flannel ADD config errors keep upstream's prefixes", () =>
       (await w.run("ADD", { delegate: "x" })).json().msg,
       "failed to load flannel netconf file: failed to load netconf: json: cannot unmarshal string",
     );
-    assertEquals(
-      (await w.run("DEL", { delegate: "x" })).json().msg.startsWith("failed to load netconf: "),
-      true,
-    );
+    // DEL needs only `dataDir` and reads the rest leniently: a conflist broken after the ADD
+    // must not fail every DEL retry (upstream answers `failed to load netconf: ...` forever).
+    assertEquals((await w.run("ADD", {})).code, 0);
+    const del = await w.run("DEL", { delegate: "x" });
+    assertEquals([del.code, del.out], [0, ""]);
+    assertEquals(w.bridge.live.size, 0, "the attachment was released");
+    assert(!(await exists(`${w.dir}/state/ctr1`)));
     assertEquals(
       (await w.run("ADD", { delegate: { ipam: {} } })).json().msg,
       "'delegate' dictionary must not have 'ipam' field, it'll be set by flannel",
@@ -207,7 +116,11 @@ Deno.test("flannel DEL reads state written by the reference, any key order", () 
     const corrupt = await w.run("DEL", {}, { CNI_CONTAINERID: "old2" });
     assertEquals(corrupt.code, 0);
     assertStringIncludes(corrupt.err, "failed to parse netconf:");
-    assert(await exists(`${w.dir}/state/old2`), "corrupt state stays (§2.9 Q3)");
+    // Upstream keeps a corrupt file (§2.9 Q3) and undoes nothing; here the attachment is
+    // cleaned up with defaults (teardown.ts) and the file goes, so no retry or GC meets it.
+    assertStringIncludes(corrupt.err, "cleaning up with defaults");
+    assertEquals(w.bridge.calls.at(-1), "DEL old2/eth0 netns=/var/run/netns/pod");
+    assert(!(await exists(`${w.dir}/state/old2`)), "nothing left to retry");
   }));
 
 Deno.test("flannel CHECK really checks", () =>

@@ -87,6 +87,21 @@ Deno.test("hostLocalGC() releases addresses of attachments not listed as valid",
     assert((await Deno.stat(`${dir}/cbr0/10.0.0.99`)).isFile);
   }));
 
+Deno.test("hostLocalDel() without a store directory releases nothing and creates nothing", () =>
+  withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const conf = (dataDir: string) =>
+      loadIpamConfig(netconf(dataDir, [[{ subnet: "10.0.0.0/24" }]]), "");
+    hostLocalDel(conf(`${dir}/missing`), "c", "eth0");
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["file"]);
+    // Through a file: no ADD can ever allocate there, so a DEL must not fail on it either.
+    for (const dataDir of [`${dir}/file`, `${dir}/file/x`]) {
+      hostLocalDel(conf(dataDir), "c", "eth0");
+      const msg = `mkdir ${dataDir}/cbr0: not a directory`;
+      assertThrows(() => hostLocalAdd(conf(dataDir), "c", "eth0"), Error, msg);
+    }
+  }));
+
 async function referenceAdd(dir: string, id: string): Promise<string> {
   const stdin = JSON.stringify(netconf(dir, [[{ subnet: "10.5.0.0/24" }]]));
   const r = await exec("env", [
