@@ -23,6 +23,7 @@ import { subnetKey } from "../mod/lease/key.ts";
 import type { Lease, LeaseAttrs, LeaseSubnets } from "../mod/lease/types.ts";
 import { encodeLeaseAttrs } from "../mod/lease/value.ts";
 import { type Logger, silentLogger } from "../mod/log.ts";
+import { readRegularFileSync } from "../mod/regular_file.ts";
 import {
   ConfigNotFoundError,
   decodeLeaseEntry,
@@ -78,12 +79,14 @@ export class LocalStore implements LeaseStore {
     this.name = `local ${files.dir}`;
   }
 
-  async getNetworkConfig(): Promise<string> {
+  /** The config file's text; a FIFO or directory there is an error, never a hang. */
+  getNetworkConfig(): Promise<string> {
     try {
-      return await Deno.readTextFile(this.#configFile);
+      return Promise.resolve(readRegularFileSync(this.#configFile));
     } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-      throw new ConfigNotFoundError(`flannel config not found: no file "${this.#configFile}"`);
+      if (!(err instanceof Deno.errors.NotFound)) return Promise.reject(err);
+      const msg = `flannel config not found: no file "${this.#configFile}"`;
+      return Promise.reject(new ConfigNotFoundError(msg));
     }
   }
 
@@ -92,6 +95,7 @@ export class LocalStore implements LeaseStore {
   }
 
   #decode(name: string, e: RawEntry): Lease | SkippedEntry {
+    if (e.skip !== undefined) return { key: name, reason: e.skip };
     if (Number.isNaN(e.expiresAt)) return { key: name, reason: "its expiry file is not a time" };
     return decodeLeaseEntry(name, e.value, e.expiresAt === null ? null : new Date(e.expiresAt));
   }

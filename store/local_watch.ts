@@ -40,7 +40,7 @@ export interface LocalWatchContext {
 type State = Map<string, RawEntry>;
 
 const same = (a: RawEntry | undefined, b: RawEntry | undefined) =>
-  a?.value === b?.value && Object.is(a?.expiresAt, b?.expiresAt);
+  a?.value === b?.value && Object.is(a?.expiresAt, b?.expiresAt) && a?.skip === b?.skip;
 
 /** Applies what was read for `names` to `state`; returns the events it makes. */
 function diff(ctx: LocalWatchContext, state: State, fresh: State, names: Iterable<string>) {

@@ -3,6 +3,11 @@ import { type Backing, runConformance, WatchReader } from "./conformance.ts";
 import { createLocalStore, type LocalStoreOptions } from "../../store/local.ts";
 import { ConfigNotFoundError } from "../../mod/subnet/store.ts";
 import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
+import { NotRegularFileError } from "../../mod/regular_file.ts";
+import { PolicySubnetManager } from "../../mod/subnet/policy.ts";
+import { makeFifo, unblockAfter } from "../harness/fifo.ts";
+
+const attrs = (ip: string) => ({ publicIP: parseIP(ip), publicIPv6: null, backendType: "" });
 
 const REPO = new URL("../../", import.meta.url).pathname;
 
@@ -83,6 +88,51 @@ Deno.test("local store: expired leases and orphan expiry files are swept from di
   } finally {
     await store.close();
     await b.close();
+  }
+});
+
+Deno.test("local store: a FIFO and a directory under subnets/ are skipped; a lease is still acquired", async () => {
+  const b = await backing();
+  const store = await b.open();
+  const dir = store.name.slice("local ".length);
+  const fifo = `${dir}/subnets/10.5.1.0-24`;
+  await makeFifo(fifo);
+  const stop = unblockAfter([fifo], 2000); // a reader stuck on the FIFO gets "" instead of hanging
+  try {
+    Deno.mkdirSync(`${dir}/subnets/10.5.2.0-24`);
+    Deno.mkdirSync(`${dir}/expiry/10.5.3.0-24/x`, { recursive: true });
+    await b.setConfig('{"Network":"10.5.0.0/16","SubnetMin":"10.5.1.0","SubnetMax":"10.5.4.0"}');
+    const list = await store.listLeases();
+    assertEquals(list.leases, []);
+    assertEquals(list.skipped.map((s) => s.key).sort(), ["10.5.1.0-24", "10.5.2.0-24"]);
+    // Picks 10.5.1, .2, .3 (each taken by something odd: a conflict, retried), then .4.
+    const picks = [0, 0.3, 0.6, 0.9];
+    const sm = new PolicySubnetManager({ store, random: () => picks.shift() ?? 0.9 });
+    const signal = new AbortController().signal;
+    const l = await sm.acquireLease(await sm.getNetworkConfig(), attrs("198.18.0.1"), signal);
+    assertEquals(String(l.subnet), "10.5.4.0/24", "the one name nothing odd sits on");
+    assertEquals(picks, [], "three conflicts before");
+    assert(Deno.lstatSync(fifo).isFifo && Deno.statSync(`${dir}/expiry/10.5.3.0-24`).isDirectory);
+  } finally {
+    await stop();
+    await store.close();
+    await b.close();
+  }
+});
+
+Deno.test("local store: a config path that is a FIFO or a directory is an error, never a hang", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leases-" });
+  const fifo = `${dir}/net-conf.json`;
+  await makeFifo(fifo);
+  const stop = unblockAfter([fifo], 2000);
+  try {
+    const store = await createLocalStore({ dir, configFile: fifo });
+    await assertRejects(() => store.getNetworkConfig(), NotRegularFileError, "is a FIFO");
+    const other = await createLocalStore({ dir, configFile: `${dir}/subnets` });
+    await assertRejects(() => other.getNetworkConfig(), NotRegularFileError, "is a directory");
+  } finally {
+    await stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../harness/assert.ts";
 import { FakeClock } from "../harness/fake_clock.ts";
+import { makeFifo, unblockAfter } from "../harness/fifo.ts";
 import { WatchReader } from "./conformance.ts";
 import { createLocalStore, type LocalStore } from "../../store/local.ts";
 import type { StoreWatchResult } from "../../mod/subnet/store.ts";
@@ -84,5 +85,35 @@ Deno.test("local watch: changes between two looks fold into one event; garbage i
       assertEquals(show(await q), ["removed 10.5.1.0/24 null"]);
     } finally {
       await w.close();
+    }
+  }));
+
+Deno.test("local watch: a FIFO and a directory under subnets/ are skipped once, then a file there is a lease", () =>
+  setup(async (store, clock, dir) => {
+    const fifo = `${dir}/subnets/10.5.1.0-24`;
+    await makeFifo(fifo);
+    const stop = unblockAfter([fifo], 2000); // a reader stuck on the FIFO gets "" instead of hanging
+    const w = new WatchReader(store, 0);
+    try {
+      Deno.mkdirSync(`${dir}/subnets/10.5.2.0-24`);
+      await store.createLease(sn(3), attrs("1.2.3.3"), 600);
+      const first = await w.next();
+      assertEquals(show(first), ["snapshot", "10.5.3.0/24 1.2.3.3"]);
+      assertEquals(first.skipped?.map((s) => `${s.key}: ${s.reason}`).sort(), [
+        "10.5.1.0-24: it is a FIFO, not a regular file",
+        "10.5.2.0-24: it is a directory, not a regular file",
+      ]);
+      const p = w.next();
+      await parked(clock);
+      await clock.tick(10_000); // a rescan: the same two entries, not reported again
+      await parked(clock);
+      Deno.removeSync(fifo);
+      Deno.writeTextFileSync(fifo, '{"PublicIP":"1.2.3.1"}');
+      Deno.removeSync(`${dir}/subnets/10.5.2.0-24`);
+      await clock.tick(10_000);
+      assertEquals(show(await p), ["added 10.5.1.0/24 1.2.3.1"], "no removal for the directory");
+    } finally {
+      await w.close();
+      await stop();
     }
   }));
