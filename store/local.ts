@@ -40,6 +40,8 @@ import { watchLocal } from "./local_watch.ts";
 
 /** Default period of the watch's full rescan. */
 export const LOCAL_RESCAN_MS = 10_000;
+/** Default period of the watch's revision check (store/local_watch.ts). */
+export const LOCAL_POLL_MS = 250;
 
 export interface LocalStoreOptions {
   /** `--local-store-dir`: the shared lease directory (created if missing). */
@@ -50,8 +52,8 @@ export interface LocalStoreOptions {
   log?: Logger;
   /** Watch rescan period (default {@linkcode LOCAL_RESCAN_MS}). */
   rescanMs?: number;
-  /** Watch with `Deno.watchFs` too (default true); false: rescans only. */
-  fsEvents?: boolean;
+  /** Watch revision check period (default {@linkcode LOCAL_POLL_MS}); 0: rescans only. */
+  pollMs?: number;
 }
 
 /** Opens (and creates) the store directory. */
@@ -191,7 +193,7 @@ export class LocalStore implements LeaseStore {
       clock: this.#clock,
       log: this.#log,
       rescanMs: this.#opts.rescanMs ?? LOCAL_RESCAN_MS,
-      fsEvents: this.#opts.fsEvents ?? true,
+      pollMs: this.#opts.pollMs ?? LOCAL_POLL_MS,
       decode: (name: string, e: RawEntry) => this.#decode(name, e),
       isExpired: (e: RawEntry) => this.#isExpired(e),
       sweep: (names: string[]) => this.#sweep(names),

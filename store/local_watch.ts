@@ -1,14 +1,23 @@
 /**
  * The local store's watch: a snapshot, then changes found by diffing the directory against
- * what this watch last saw — per name on `Deno.watchFs` (inotify) events, and as a full rescan
- * every `rescanMs` so nothing is missed (an overflowed inotify queue, a file system without
- * events); an expiry timer turns a lease whose time is up into a removal.
+ * what this watch last saw — scanned whenever the store's revision moves (read every
+ * `pollMs`: every change made through a store bumps it) and as a full rescan every
+ * `rescanMs`, which finds hand edits too; an expiry timer turns a lease whose time is up into
+ * a removal.
  *
  * Design notes: there is no change log on disk, so a watch always starts with a snapshot
  * (whatever revision it is given) and reports states, not every intermediate write: a lease
  * written twice between two looks is one `added`. That is all a LeaseWatcher needs. A renewal
  * (new expiry) is an `added`, as an etcd re-put is. A garbage entry is reported once per
  * change in `skipped`, never as a removal.
+ *
+ * Why no `Deno.watchFs` (inotify): in Deno 2.9.6 its event thread opens every path an event
+ * names with a blocking `open(2)` (to compare it with the watched paths), so a FIFO created in
+ * a watched directory freezes that thread for good: no more events, and the process can no
+ * longer close the watcher or exit. Anyone with write access to `subnets/` could stop every
+ * agent sharing it. Reading one small file every `pollMs` costs microseconds and opens
+ * nothing but regular files (mod/regular_file.ts); a change is seen within `pollMs` instead
+ * of at once, and a scan then reads every entry (tens of milliseconds for 5,000).
  */
 import type { Clock } from "../mod/clock.ts";
 import { errorText } from "../mod/errors.ts";
@@ -27,10 +36,10 @@ export interface LocalWatchContext {
   files: LocalDir;
   clock: Clock;
   log: Logger;
-  /** Period of the full rescan. */
+  /** Period of the full rescan (finds hand edits, which leave the revision alone). */
   rescanMs: number;
-  /** Use `Deno.watchFs`; without it changes are seen at the next rescan. */
-  fsEvents: boolean;
+  /** Period of the revision check (a change through any store → a scan); 0: rescans only. */
+  pollMs: number;
   decode(name: string, e: RawEntry): Lease | SkippedEntry;
   isExpired(e: RawEntry): boolean;
   /** Deletes entries found expired (so other readers see them go too). */
@@ -71,60 +80,28 @@ function diff(ctx: LocalWatchContext, state: State, fresh: State, names: Iterabl
   return { events, skipped, expired };
 }
 
-/** Names touched by file-system events, and a way to wait for the next ones. */
-class FsEvents {
-  readonly names = new Set<string>();
-  #wake: (() => void) | null = null;
-  #watcher: Deno.FsWatcher | null = null;
-  #pump: Promise<void> = Promise.resolve();
-
-  constructor(ctx: LocalWatchContext) {
-    if (!ctx.fsEvents) return;
-    this.#watcher = Deno.watchFs([ctx.files.subnets, ctx.files.expiry], { recursive: false });
-    this.#pump = (async () => {
-      for await (const ev of this.#watcher!) {
-        for (const p of ev.paths) this.names.add(p.slice(p.lastIndexOf("/") + 1));
-        this.#wake?.();
-      }
-    })().catch((err) => ctx.log.warn(`Lease directory watch failed: ${errorText(err)}`));
-  }
-
-  /** Resolves on the next event (or never, without events); `cancel` stops the wait. */
-  next(cancel: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#wake = null;
-        cancel.removeEventListener("abort", done);
-        resolve();
-      };
-      this.#wake = done;
-      cancel.addEventListener("abort", done, { once: true });
-    });
-  }
-
-  async close(): Promise<void> {
-    this.#watcher?.close();
-    await this.#pump;
+/** The revision now; `seen` when it cannot be read (the next rescan reports the error). */
+function revisionOr(ctx: LocalWatchContext, seen: number): number {
+  try {
+    return ctx.files.revision();
+  } catch {
+    return seen;
   }
 }
 
-/** Waits for file events, the rescan period or the next expiry; true when it is a rescan. */
-async function wait(ctx: LocalWatchContext, fs: FsEvents, state: State, signal: AbortSignal) {
-  const now = ctx.clock.now();
-  let until = now + ctx.rescanMs;
+/**
+ * Waits until the revision moves from `seen` (looked at every `pollMs`), the rescan period
+ * ends or the next lease in `state` expires, whichever comes first.
+ */
+async function wait(ctx: LocalWatchContext, state: State, seen: number, signal: AbortSignal) {
+  let until = ctx.clock.now() + ctx.rescanMs;
   for (const e of state.values()) {
     if (e.expiresAt !== null && e.expiresAt < until) until = e.expiresAt;
   }
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    if (fs.names.size > 0) return false;
-    const timer = ctx.clock.sleep(Math.max(0, until - now), stop.signal).then(() => true);
-    return await Promise.race([timer, fs.next(stop.signal).then(() => false)]);
-  } finally {
-    stop.abort();
-    signal.removeEventListener("abort", onAbort);
+  for (let now = ctx.clock.now(); now < until && !signal.aborted; now = ctx.clock.now()) {
+    const step = ctx.pollMs > 0 ? Math.min(ctx.pollMs, until - now) : until - now;
+    await ctx.clock.sleep(step, signal);
+    if (ctx.pollMs > 0 && revisionOr(ctx, seen) !== seen) return;
   }
 }
 
@@ -134,42 +111,38 @@ export async function* watchLocal(
   signal: AbortSignal,
   only: string | null,
 ): AsyncIterable<StoreWatchResult> {
-  const fs = new FsEvents(ctx);
-  try {
-    const first = await ctx.files.scan(only === null ? null : [only]);
-    const state: State = new Map();
-    const d = diff(ctx, state, first.entries, first.entries.keys());
-    if (d.expired.length > 0) await ctx.sweep(d.expired).catch(() => {});
-    const leases = [...state.entries()].map(([n, e]) => ctx.decode(n, e)).filter((x) =>
-      !isSkipped(x)
-    );
-    yield {
-      kind: "snapshot",
-      leases: leases as Lease[],
-      revision: first.revision,
-      skipped: d.skipped,
-    };
-    while (!signal.aborted) {
-      const rescan = await wait(ctx, fs, state, signal);
-      if (signal.aborted) return;
-      const touched = rescan ? null : [...fs.names].filter((n) => only === null || n === only);
-      fs.names.clear();
-      if (touched?.length === 0) continue;
-      let r;
-      try {
-        r = await ctx.files.scan(rescan && only !== null ? [only] : touched);
-      } catch (err) {
-        ctx.log.warn(`Cannot read the lease directory: ${errorText(err)}`);
-        continue;
-      }
-      const names = touched ?? new Set([...state.keys(), ...r.entries.keys()]);
-      const { events, skipped, expired } = diff(ctx, state, r.entries, names);
-      if (expired.length > 0) await ctx.sweep(expired).catch(() => {});
-      if (events.length > 0 || skipped.length > 0) {
-        yield { kind: "events", events, revision: r.revision, skipped };
-      }
+  const names = only === null ? null : [only];
+  const first = await ctx.files.scan(names);
+  const state: State = new Map();
+  const d = diff(ctx, state, first.entries, first.entries.keys());
+  if (d.expired.length > 0) await ctx.sweep(d.expired).catch(() => {});
+  const leases = [...state.entries()].map(([n, e]) => ctx.decode(n, e)).filter((x) =>
+    !isSkipped(x)
+  );
+  yield {
+    kind: "snapshot",
+    leases: leases as Lease[],
+    revision: first.revision,
+    skipped: d.skipped,
+  };
+  let seen = first.revision;
+  while (!signal.aborted) {
+    await wait(ctx, state, seen, signal);
+    if (signal.aborted) return;
+    let r;
+    try {
+      r = await ctx.files.scan(names);
+    } catch (err) {
+      ctx.log.warn(`Cannot read the lease directory: ${errorText(err)}`);
+      continue;
     }
-  } finally {
-    await fs.close();
+    seen = r.revision;
+    const { events, skipped, expired } = diff(ctx, state, r.entries, [
+      ...new Set([...state.keys(), ...r.entries.keys()]),
+    ]);
+    if (expired.length > 0) await ctx.sweep(expired).catch(() => {});
+    if (events.length > 0 || skipped.length > 0) {
+      yield { kind: "events", events, revision: r.revision, skipped };
+    }
   }
 }

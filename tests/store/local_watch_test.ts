@@ -16,12 +16,12 @@ const show = (r: StoreWatchResult) =>
       ...(r.skipped ?? []).map((s) => `skipped ${s.key}`),
     ];
 
-/** A store on a fake clock, rescanning every 10 s of that clock, without fs events. */
+/** A store on a fake clock, rescanning every 10 s of that clock, without revision checks. */
 async function setup(fn: (s: LocalStore, clock: FakeClock, dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "leases-" });
   const clock = new FakeClock();
   try {
-    await fn(await createLocalStore({ dir, clock, fsEvents: false, rescanMs: 10_000 }), clock, dir);
+    await fn(await createLocalStore({ dir, clock, pollMs: 0, rescanMs: 10_000 }), clock, dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -117,3 +117,34 @@ Deno.test("local watch: a FIFO and a directory under subnets/ are skipped once, 
       await stop();
     }
   }));
+
+Deno.test("local watch: a change through another store is seen at the next revision check; a hand edit at the rescan", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leases-" });
+  const clock = new FakeClock();
+  try {
+    const store = await createLocalStore({ dir, clock, pollMs: 250, rescanMs: 10_000 });
+    const writer = await createLocalStore({ dir, clock });
+    const w = new WatchReader(store, 0);
+    try {
+      assertEquals(show(await w.next()), ["snapshot"]);
+      let p = w.next();
+      await parked(clock);
+      await writer.createLease(sn(1), attrs("1.2.3.1"), 600);
+      await clock.tick(250);
+      assertEquals(show(await p), ["added 10.5.1.0/24 1.2.3.1"], "one revision check later");
+      p = w.next();
+      await parked(clock);
+      Deno.writeTextFileSync(`${dir}/subnets/10.5.2.0-24`, '{"PublicIP":"1.2.3.2"}');
+      let seen = false;
+      p.then(() => (seen = true));
+      for (let i = 0; i < 39; i++) await clock.tick(250); // 9.75 s: no revision moved
+      assertEquals(seen, false, "a hand edit leaves the revision alone");
+      await clock.tick(250);
+      assertEquals(show(await p), ["added 10.5.2.0/24 1.2.3.2"], "the rescan finds it");
+    } finally {
+      await w.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
