@@ -19,20 +19,51 @@ export type HostGwConfig = Record<string, never>;
 const NAT_MESSAGE = "your PublicIP differs from interface IP, meaning that probably you're on " +
   "a NAT, which is not supported by host-gw backend";
 
-/** PURE: routes `<subnet> via <public IP> dev <dev>` for remote host-gw leases. */
-export function hostGwPlan(dev: string, remote: readonly Lease[]): Entry[] {
+/** The families a host-gw host routes (the config's `EnableIPv4` / `EnableIPv6`). */
+export interface HostGwFamilies {
+  4: boolean;
+  6: boolean;
+}
+
+const BOTH: HostGwFamilies = { 4: true, 6: true };
+
+/** A lease's (subnet, gateway, gateway field) per family. */
+const hops = (l: Lease) =>
+  [[l.subnet, l.attrs.publicIP, "PublicIP"], [
+    l.ipv6Subnet,
+    l.attrs.publicIPv6,
+    "PublicIPv6",
+  ]] as const;
+
+/**
+ * PURE: routes `<subnet> via <public IP> dev <dev>` for remote host-gw leases, for the
+ * families this host routes.
+ */
+export function hostGwPlan(
+  dev: string,
+  remote: readonly Lease[],
+  families: HostGwFamilies = BOTH,
+): Entry[] {
   const out: Entry[] = [];
-  const add = (dst: Lease["subnet"], gw: IPAddr | null) => {
-    if (dst !== null && gw !== null && gw.family === dst.family) {
-      out.push({ kind: "route", dst, gateway: gw, dev, onlink: false });
-    }
-  };
   for (const l of remote) {
     if (l.attrs.backendType !== "host-gw") continue;
-    add(l.subnet, l.attrs.publicIP);
-    add(l.ipv6Subnet, l.attrs.publicIPv6);
+    for (const [dst, gw] of hops(l)) {
+      if (dst !== null && families[dst.family] && gw !== null && gw.family === dst.family) {
+        out.push({ kind: "route", dst, gateway: gw, dev, onlink: false });
+      }
+    }
   }
   return out;
+}
+
+/** PURE: why a remote host-gw lease cannot be routed here (no gateway of its family); else null. */
+export function hostGwLeaseProblem(families: HostGwFamilies, l: Lease): string | null {
+  for (const [dst, gw, field] of hops(l)) {
+    if (dst === null || !families[dst.family]) continue;
+    if (gw === null) return `it has no ${field}`;
+    if (gw.family !== dst.family) return `${field} "${gw}" is not an IPv${dst.family} address`;
+  }
+  return null;
 }
 
 function differs(a: IPAddr | null, b: IPAddr | null): boolean {
@@ -48,6 +79,7 @@ class HostGwBackend implements Backend {
       return Promise.reject(new ConfigError(NAT_MESSAGE));
     }
     const name = iface.name;
+    const families = { 4: config.enableIPv4, 6: config.enableIPv6 };
     return Promise.resolve({
       attrs: {
         publicIP: config.enableIPv4 ? iface.extAddr4 : null,
@@ -56,7 +88,8 @@ class HostGwBackend implements Backend {
       },
       mtu: iface.mtu,
       devices: [],
-      desiredState: (remote) => hostGwPlan(name, remote),
+      desiredState: (remote) => hostGwPlan(name, remote, families),
+      check: (lease) => hostGwLeaseProblem(families, lease),
     });
   }
 }

@@ -28,13 +28,15 @@ import type {
   PrepareEnv,
 } from "../mod/agent/backend.ts";
 import { ensureAddresses, ensureVxlanDevice, parseMac } from "./vxlan_device.ts";
+import { MAX_VNI, vtepMac, vxlanDataProblem } from "./vxlan_lease.ts";
+
+export { vtepMac };
 
 /** Bytes VXLAN adds over an IPv4 underlay: outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
 export const VXLAN_OVERHEAD_V4 = 50;
 /** Over an IPv6 underlay the outer header is 40 bytes: 70. */
 export const VXLAN_OVERHEAD_V6 = 70;
 export const DEFAULT_VNI = 1;
-const MAX_VNI = 0xffffff;
 
 export interface VxlanConfig {
   vni: number;
@@ -101,16 +103,23 @@ function peerEntries(facts: VxlanPlanFacts, dev: string | null, p: Peer): Entry[
   ];
 }
 
-/** `VtepMAC` of a lease's backend data (Go-style key matching); null when absent or bad. */
-export function vtepMac(data: unknown): string | null {
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
-  // goFields(data, ["VtepMAC"]) without its per-call table (one call per peer); a later
-  // duplicate wins, as in Go.
-  let v: unknown;
-  for (const [key, value] of Object.entries(data)) {
-    if (key === "VtepMAC" || key.toLowerCase() === "vtepmac") v = value;
+/**
+ * PURE: why the plan cannot use a remote vxlan lease for a family this host runs (no public
+ * address, backend data that does not decode, a VtepMAC no VTEP can have); null when it can.
+ */
+export function vxlanLeaseProblem(facts: VxlanPlanFacts, l: Lease): string | null {
+  const a = l.attrs;
+  const families = [
+    [facts.dev4, l.subnet, a.publicIP, "PublicIP", a.backendData, "BackendData"],
+    [facts.dev6, l.ipv6Subnet, a.publicIPv6, "PublicIPv6", a.backendV6Data, "BackendV6Data"],
+  ] as const;
+  for (const [dev, subnet, ip, ipField, data, dataField] of families) {
+    if (dev === null || subnet === null) continue;
+    if (ip === null) return `it has no ${ipField}`;
+    const p = vxlanDataProblem(data, dataField);
+    if (p !== null) return p;
   }
-  return typeof v === "string" ? parseMac(v) : null;
+  return null;
 }
 
 /** PURE: the entries for remote vxlan leases. Leases of other backend types are skipped. */
@@ -185,6 +194,7 @@ class VxlanBackend implements Backend {
       mtu: Number.isFinite(mtu) ? mtu : base,
       devices: [devs[4], devs[6]].filter((d): d is string => d !== null),
       desiredState: (remote) => vxlanPlan(facts, remote),
+      check: (lease) => vxlanLeaseProblem(facts, lease),
     };
   }
 

@@ -20,7 +20,7 @@ import {
   sandboxChoice,
   type StoreName,
 } from "./sandbox/sandbox.ts";
-import { cacheDeps, interruptible, requireRoot } from "./sandbox/session.ts";
+import { cacheDeps, ensureSetup, interruptible, requireRoot } from "./sandbox/session.ts";
 
 const USAGE = `Usage: deno task demo [--backend vxlan|host-gw] [--store local|etcd] [--keep]
 
@@ -158,5 +158,6 @@ if (import.meta.main) {
     Deno.exit(parsed.exit);
   }
   requireRoot("demo");
+  await ensureSetup("demo");
   Deno.exit(await interruptible("demo", (signal) => run(parsed, signal)));
 }

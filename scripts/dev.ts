@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { ping } from "./sandbox/measure.ts";
 import { formatDuration, matrixSummary } from "./sandbox/report.ts";
 import { type BackendName, Sandbox, sandboxChoice, type StoreName } from "./sandbox/sandbox.ts";
-import { cacheDeps, interruptible, requireRoot } from "./sandbox/session.ts";
+import { cacheDeps, ensureSetup, interruptible, requireRoot } from "./sandbox/session.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 /** What a change restarts the agents for. */
@@ -146,6 +146,7 @@ if (import.meta.main) {
     Deno.exit(parsed.exit);
   }
   requireRoot("dev");
+  await ensureSetup("dev");
   const code = await interruptible("dev", (signal) => run(parsed, signal));
   Deno.exit(code === 130 ? 0 : code); // Ctrl-C is how dev ends
 }

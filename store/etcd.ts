@@ -14,6 +14,9 @@
  *   key then carries our etcd lease, and that counts as success, not as a conflict (revoking
  *   "our" lease there would delete the key we just created).
  * - Entries under `subnets/` that do not parse are skipped and reported with their full key.
+ * - Every call and watch (re)connect feeds one outage log (store/outage.ts), and the client's
+ *   watches share one {@linkcode StoreResets}: a loss of etcd's data is logged once and every
+ *   watch resyncs (store/etcd_watch.ts).
  */
 import type { Etcd3, IKeyValue } from "etcd3";
 import { FlannelError } from "../mod/errors.ts";
@@ -33,6 +36,8 @@ import {
   type StoreWatchResult,
   type WatchOptions,
 } from "../mod/subnet/store.ts";
+import { RESET_GRACE_MS, StoreResets } from "../mod/subnet/reset.ts";
+import { OutageLog } from "./outage.ts";
 import {
   connectEtcd,
   describeEtcdError,
@@ -48,8 +53,10 @@ export interface EtcdStoreOptions extends EtcdConnectOptions {
   /** `--etcd-prefix` (default `/coreos.com/network`). */
   prefix?: string;
   log?: Logger;
-  /** Wall clock in ms (expirations). */
+  /** Wall clock in ms (expirations, outage lengths). */
   now?: () => number;
+  /** From a reset snapshot to the plain one (default {@linkcode RESET_GRACE_MS}). */
+  resetGraceMs?: number;
 }
 
 /** `path.Join` for etcd keys: `/coreos.com/network/` + `subnets` → `/coreos.com/network/subnets`. */
@@ -77,29 +84,41 @@ export class EtcdStore implements LeaseStore {
   readonly #dir: string;
   /** Expirations of the etcd leases this client granted (ID → ms). */
   readonly #grants = new Map<string, number>();
+  readonly #resets: StoreResets;
+  readonly #outage: OutageLog;
+  readonly #cluster = { id: null as string | null };
+  readonly #resetGraceMs: number;
   #closed = false;
 
   constructor(client: Etcd3, opts: EtcdStoreOptions, log: Logger) {
     const prefix = opts.prefix ?? DEFAULT_ETCD_PREFIX;
-    this.name = `etcd ${opts.endpoints.map(showEndpoint).join(",")} ${prefix}`;
+    const endpoints = opts.endpoints.map(showEndpoint).join(",");
+    this.name = `etcd ${endpoints} ${prefix}`;
     this.#client = client;
     this.#log = log;
     this.#now = opts.now ?? Date.now;
     this.#configKey = joinKey(prefix, "config");
     this.#dir = joinKey(prefix, "subnets") + "/";
+    this.#resets = new StoreResets(log);
+    this.#outage = new OutageLog("etcd", endpoints, log, this.#now);
+    this.#resetGraceMs = opts.resetGraceMs ?? RESET_GRACE_MS;
   }
 
   async #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      const out = await fn();
+      this.#outage.ok();
+      return out;
     } catch (err) {
-      if (err instanceof FlannelError) throw err;
-      throw new StoreUnavailableError(
-        `etcd ${what} failed (${this.name}): ${describeEtcdError(err)}`,
-        {
-          cause: err,
-        },
-      );
+      if (err instanceof FlannelError) {
+        this.#outage.ok();
+        throw err;
+      }
+      const text = describeEtcdError(err);
+      this.#outage.failed(text);
+      throw new StoreUnavailableError(`etcd ${what} failed (${this.name}): ${text}`, {
+        cause: err,
+      });
     }
   }
 
@@ -233,11 +252,20 @@ export class EtcdStore implements LeaseStore {
       decode: (kv) => this.#decode(kv),
       list: () => this.#listRange(only),
       backoffMs: (n) => Math.min(5000, 100 * 2 ** (n - 1)),
+      resets: this.#resets,
+      outage: this.#outage,
+      cluster: this.#cluster,
+      resetGraceMs: this.#resetGraceMs,
     };
     return watchEtcd(ctx, revision, signal);
   }
 
+  reportDataLoss(reason: string): void {
+    this.#resets.announce(reason);
+  }
+
   close(): Promise<void> {
+    this.#outage.mute();
     if (!this.#closed) this.#client.close();
     this.#closed = true;
     return Promise.resolve();

@@ -119,7 +119,10 @@ async function readNetConf(o: KubeManagerOptions) {
     throw new ConfigError(`failed to read net conf: ${errorText(err)}`, { cause: err });
   }
   try {
-    return parseNetworkConfig(text);
+    // Kubernetes sizes the pod CIDRs (`--node-cidr-mask-size`); SubnetLen is not used here
+    // (upstream does not validate the kube config), so remote leases need only lie inside the
+    // Network and be longer than it (mod/lease/validate.ts).
+    return { ...parseNetworkConfig(text), subnetLen: 0, ipv6SubnetLen: 0 };
   } catch (err) {
     throw new ConfigError(`error parsing subnet config: ${errorText(err)}`, { cause: err });
   }

@@ -16,7 +16,8 @@
  * Design notes: expirations live in a sidecar file per lease (`expiry/<key>`), so the lease
  * file holds exactly upstream's bytes; a lease file without sidecar (e.g. written by hand) is
  * a reservation, as an etcd key without lease is. An expired lease counts as absent at once
- * and is deleted by whichever reader notices it first.
+ * and is deleted by whichever reader notices it first. A directory that vanished (wiped) is
+ * made again by the next call; the watch reports the loss (store/local_watch.ts).
  */
 import { type Clock, systemClock } from "../mod/clock.ts";
 import { subnetKey } from "../mod/lease/key.ts";
@@ -35,6 +36,7 @@ import {
   type StoreWatchResult,
   type WatchOptions,
 } from "../mod/subnet/store.ts";
+import { RESET_GRACE_MS, StoreResets } from "../mod/subnet/reset.ts";
 import { LocalDir, type RawEntry } from "./local_files.ts";
 import { watchLocal } from "./local_watch.ts";
 
@@ -54,6 +56,8 @@ export interface LocalStoreOptions {
   rescanMs?: number;
   /** Watch revision check period (default {@linkcode LOCAL_POLL_MS}); 0: rescans only. */
   pollMs?: number;
+  /** From a reset snapshot to the plain one (default {@linkcode RESET_GRACE_MS}). */
+  resetGraceMs?: number;
 }
 
 /** Opens (and creates) the store directory. */
@@ -71,6 +75,7 @@ export class LocalStore implements LeaseStore {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #opts: LocalStoreOptions;
+  readonly #resets: StoreResets;
 
   constructor(files: LocalDir, opts: LocalStoreOptions) {
     this.#files = files;
@@ -78,6 +83,7 @@ export class LocalStore implements LeaseStore {
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.log ?? silentLogger;
     this.#opts = opts;
+    this.#resets = new StoreResets(this.#log);
     this.name = `local ${files.dir}`;
   }
 
@@ -197,8 +203,14 @@ export class LocalStore implements LeaseStore {
       decode: (name: string, e: RawEntry) => this.#decode(name, e),
       isExpired: (e: RawEntry) => this.#isExpired(e),
       sweep: (names: string[]) => this.#sweep(names),
+      resets: this.#resets,
+      resetGraceMs: this.#opts.resetGraceMs ?? RESET_GRACE_MS,
     };
     return watchLocal(ctx, signal, options.subnets ? subnetKey(options.subnets) : null);
+  }
+
+  reportDataLoss(reason: string): void {
+    this.#resets.announce(reason);
   }
 
   close(): Promise<void> {

@@ -76,14 +76,23 @@ export class LocalDir {
     }
   }
 
-  /** Runs `fn` under the directory lock (exclusive or shared). */
+  /**
+   * Runs `fn` under the directory lock (exclusive or shared). A directory that vanished (wiped)
+   * is made again and `fn` run once more: an empty store, whose loss the watch reports.
+   */
   async locked<T>(exclusive: boolean, fn: () => T | Promise<T>): Promise<T> {
-    const f = await Deno.open(`${this.dir}/lock`, { read: true, write: true, create: true });
-    try {
-      await f.lock(exclusive);
-      return await fn();
-    } finally {
-      f.close(); // releases the lock
+    for (let again = false;; again = true) {
+      let f: Deno.FsFile | null = null;
+      try {
+        f = await Deno.open(`${this.dir}/lock`, { read: true, write: true, create: true });
+        await f.lock(exclusive);
+        return await fn();
+      } catch (err) {
+        if (again || !ENOENT(err)) throw err;
+      } finally {
+        f?.close(); // releases the lock
+      }
+      await this.init();
     }
   }
 

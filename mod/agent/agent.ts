@@ -25,6 +25,7 @@ import type { Backend, ExternalInterface, Prepared } from "./backend.ts";
 import { type IfaceFacts, interfaceLines, selectInterface } from "./iface.ts";
 import { type KernelEvents, repairLoop } from "./repair_loop.ts";
 import { watchLoop } from "./watch_loop.ts";
+import { leaseCheckOf, LeaseGate } from "./lease_gate.ts";
 import { Prefetch } from "./prefetch.ts";
 import { fatalUnlessUnavailable, retryForever, retryWithBackoff } from "./retry.ts";
 
@@ -205,6 +206,7 @@ export async function runAgent(d: AgentDeps, signal: AbortSignal): Promise<numbe
     ...repair,
     state: s,
     reconciler,
+    gate: new LeaseGate(leaseCheckOf(s), d.logger),
     signal: inner,
     first: watch,
   });

@@ -7,7 +7,7 @@
  *   the MTU and the plan;
  * - `Prepared.desiredState(remoteLeases)` is PURE: the routes, neighbours and FDB entries this
  *   host must hold for those leases. The union over leases is the whole state, so the agent
- *   may plan lease by lease.
+ *   may plan lease by lease. `Prepared.check(lease)` (pure) says why a lease cannot be planned.
  *
  * Backends hold no event loops and no rollback code: mod/reconcile applies the plan.
  * Device work goes through {@linkcode DeviceOps}, so backends are unit-tested with a fake
@@ -110,6 +110,13 @@ export interface Prepared {
   devices: string[];
   /** PURE: kernel entries for these remote leases (our own lease must not be among them). */
   desiredState(remote: readonly Lease[]): DesiredState;
+  /**
+   * PURE: why the plan cannot use a remote lease of this backend's type (its backend data
+   * does not decode, it lacks a public address), in words for a log line; null when it can.
+   * The agent skips such a lease (and removes what it had); the network-level rules (inside
+   * the Network, SubnetLen, not the underlay) are mod/lease/validate.ts's, not the backend's.
+   */
+  check?(lease: Lease): string | null;
 }
 
 export interface Backend {

@@ -16,6 +16,7 @@ import { LeaseWatcher } from "../lease/watcher.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
 import type { SubnetManager } from "../subnet/manager.ts";
 import type { Prepared } from "./backend.ts";
+import type { LeaseGate } from "./lease_gate.ts";
 import { RETRY_INTERVAL_MS } from "./retry.ts";
 
 /** The reconciler group of a lease: both subnets, as the LeaseWatcher keys leases. */
@@ -31,6 +32,8 @@ export interface WatchLoopDeps {
   first?: AsyncIterable<LeaseWatchResult>;
   /** Event-driven repair (./repair_loop.ts), started with the periodic passes. */
   repair?: () => Promise<void>;
+  /** Skips (and says once) leases that must not be programmed (./lease_gate.ts). */
+  gate?: LeaseGate;
   clock: Clock;
   logger: Logger;
   signal: AbortSignal;
@@ -79,9 +82,16 @@ export function applyEvents(d: WatchLoopDeps, events: readonly LeaseEvent[]): vo
       d.reconciler.deleteGroup(group);
       continue;
     }
-    if (ev.type === "removed") d.reconciler.deleteGroup(group);
-    else d.reconciler.setGroup(group, d.state.prepared.desiredState([ev.lease]));
-    if (logged) { for (const line of subnetEventLines(ev)) d.logger.info(line); }
+    // A lease that turns bad loses what it had; one never programmed says no "removed" line.
+    let quiet = false;
+    if (ev.type === "removed") {
+      quiet = d.gate?.forget(group) ?? false;
+      d.reconciler.deleteGroup(group);
+    } else if (d.gate?.admit(group, ev.lease) === false) {
+      quiet = true;
+      d.reconciler.deleteGroup(group);
+    } else d.reconciler.setGroup(group, d.state.prepared.desiredState([ev.lease]));
+    if (logged && !quiet) { for (const line of subnetEventLines(ev)) d.logger.info(line); }
   }
 }
 

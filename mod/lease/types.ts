@@ -42,7 +42,16 @@ export type LeaseEvent =
  */
 export type LeaseWatchResult =
   | { kind: "events"; events: LeaseEvent[] }
-  | { kind: "snapshot"; leases: Lease[] };
+  | {
+    kind: "snapshot";
+    leases: Lease[];
+    /**
+     * The store lost its data (etcd restarted empty): leases missing here may only not be
+     * re-registered yet, so a LeaseWatcher keeps them until the next plain snapshot, which the
+     * store hands over a grace period later.
+     */
+    reset?: boolean;
+  };
 
 /** Whether two leases name the same subnets (upstream `sameSubnet` rules). */
 export function sameSubnets(a: LeaseSubnets, b: LeaseSubnets): boolean {

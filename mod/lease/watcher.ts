@@ -13,6 +13,10 @@
  *   backend data: a peer re-registered while we were not watching) as `added`, so the backend
  *   reprograms it; upstream keeps the stale attributes until the next renewal. Attributes are
  *   compared by their wire encoding; an expiration change alone is not reported.
+ * - A reset snapshot (the store lost its data: etcd restarted empty) removes nothing: leases it
+ *   lacks are kept, with their routes, until they re-register (an `added` event) or a plain
+ *   snapshot drops them; the store hands one over after its grace period. Peers' traffic is
+ *   not cut while they re-register.
  */
 import type { Logger } from "../log.ts";
 import type { Lease, LeaseEvent, LeaseSubnets, LeaseWatchResult } from "./types.ts";
@@ -54,14 +58,16 @@ export class LeaseWatcher {
 
   /** Folds one watch result (snapshot or events). */
   apply(result: LeaseWatchResult): LeaseEvent[] {
-    return result.kind === "snapshot" ? this.reset(result.leases) : this.update(result.events);
+    if (result.kind === "events") return this.update(result.events);
+    return this.reset(result.leases, { hold: result.reset === true });
   }
 
   /**
    * A full snapshot: new or changed leases → `added`, vanished ones → `removed` (with their
-   * cached attributes); the known set becomes the snapshot.
+   * cached attributes); the known set becomes the snapshot. With `hold` (a reset snapshot)
+   * vanished leases are kept instead (see the design notes).
    */
-  reset(snapshot: readonly Lease[]): LeaseEvent[] {
+  reset(snapshot: readonly Lease[], opts: { hold?: boolean } = {}): LeaseEvent[] {
     const out: LeaseEvent[] = [];
     const next = new Map<string, Lease>();
     for (const lease of snapshot) {
@@ -71,8 +77,19 @@ export class LeaseWatcher {
       if (old === undefined || !sameAttrs(old, lease)) out.push({ type: "added", lease });
       next.set(id, lease);
     }
+    let held = 0;
     for (const [id, lease] of this.#known) {
-      if (!next.has(id)) out.push({ type: "removed", lease });
+      if (next.has(id)) continue;
+      if (opts.hold) {
+        next.set(id, lease);
+        held++;
+      } else out.push({ type: "removed", lease });
+    }
+    if (held > 0) {
+      this.#log?.info(
+        `The store lost its data: keeping ${held} of ${this.#known.size} remote leases until ` +
+          "they re-register or the grace period ends",
+      );
     }
     this.#known.clear();
     for (const [id, lease] of next) this.#known.set(id, lease);

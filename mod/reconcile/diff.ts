@@ -6,9 +6,16 @@
  * cluster network and it either carries flannel's route protocol or sits on a flannel device
  * (the devices are ours alone); proto `kernel` routes never are. Neighbours and FDB entries are
  * flannel's when they are permanent and on a flannel device. Everything else is left alone.
+ * Nor is a route that is someone else's beyond doubt — a connected route (proto `kernel`) or
+ * any route outside the cluster networks — replaced when a desired route has its key: the
+ * pass reports it as blocked instead (a lease for the underlay must not cut the host off).
+ * A desired route found with another protocol is not in place: it is replaced, which adopts
+ * it. Upstream flanneld writes its routes with proto boot, and the kernel deletes a route only
+ * when the delete names its protocol (ours: 242), so on a node switched from upstream a
+ * route left unadopted would outlive its lease.
  */
 import type { IPNet } from "../ip/mod.ts";
-import { APPLY_ORDER, type Entry, entryKey, sameEntry } from "./entries.ts";
+import { APPLY_ORDER, describeEntry, type Entry, entryKey, sameEntry } from "./entries.ts";
 
 /** `RTPROT_KERNEL`: connected routes the kernel adds for addresses. */
 export const RTPROT_KERNEL = 2;
@@ -50,6 +57,51 @@ export function isOwned(o: Observed, scope: Scope): boolean {
 }
 
 /**
+ * Whether an observed route is someone else's beyond doubt, so a desired route must not
+ * replace it: a connected route (proto `kernel`) or one outside the cluster networks.
+ */
+export function isForeignRoute(o: Observed, scope: Scope): boolean {
+  const e = o.entry;
+  if (e.kind !== "route") return false;
+  return o.protocol === RTPROT_KERNEL || !scope.networks.some((n) => n.contains(e.dst));
+}
+
+/** A desired entry whose kernel object belongs to someone else (see {@linkcode isForeignRoute}). */
+export interface Blocked {
+  want: Entry;
+  found: Observed;
+}
+
+/**
+ * What the last full pass found that flushes (which read no kernel state) must not touch:
+ * the keys of connected routes (proto `kernel`) and of blocked desired entries, the latter
+ * each said once while it stays blocked (see reconciler.ts).
+ */
+export class BlockedKeys {
+  #connected: ReadonlySet<string> = new Set();
+  /** Key → the line said for it. */
+  readonly #said = new Map<string, string>();
+
+  /** Takes a full pass's findings; `warn` gets a line per newly blocked entry. */
+  update(d: Differ, warn: (line: string) => void): void {
+    this.#connected = d.connected();
+    const blocked = d.blocked();
+    for (const k of [...this.#said.keys()]) if (!blocked.has(k)) this.#said.delete(k);
+    for (const [k, { want, found }] of blocked) {
+      const proto = found.protocol === RTPROT_KERNEL ? "kernel" : `${found.protocol}`;
+      const line = `Not replacing ${describeEntry(found.entry)} proto ${proto}: ` +
+        `it is not flannel's (wanted: ${describeEntry(want)})`;
+      if (this.#said.get(k) !== line) warn(line);
+      this.#said.set(k, line);
+    }
+  }
+
+  has(key: string): boolean {
+    return this.#said.has(key) || this.#connected.has(key);
+  }
+}
+
+/**
  * Orders ops so replaces put neighbours and FDB entries before routes; deletes go routes
  * first. Stable; a bucket pass (six ranks) rather than a sort: a full pass orders 15,000 ops.
  */
@@ -71,6 +123,8 @@ export class Differ {
   readonly #desired: ReadonlyMap<string, Entry>;
   readonly #scope: Scope;
   readonly #inPlace = new Set<Entry>();
+  readonly #blocked = new Map<string, Blocked>();
+  readonly #connected = new Set<string>();
   readonly #deletes: Op[] = [];
 
   constructor(desired: ReadonlyMap<string, Entry>, scope: Scope) {
@@ -79,22 +133,44 @@ export class Differ {
   }
 
   observe(o: Observed): void {
-    const want = this.#desired.get(entryKey(o.entry));
-    if (want !== undefined && sameEntry(o.entry, want)) this.#inPlace.add(want);
-    // Owned and unwanted, or a second object under a wanted key (e.g. the same route on
-    // another device): stale. The same key on the same device is simply replaced.
-    else if ((want === undefined || o.entry.dev !== want.dev) && isOwned(o, this.#scope)) {
+    const key = entryKey(o.entry);
+    if (o.entry.kind === "route" && o.protocol === RTPROT_KERNEL) this.#connected.add(key);
+    const want = this.#desired.get(key);
+    const ourProtocol = o.entry.kind !== "route" || o.protocol === undefined ||
+      o.protocol === this.#scope.protocol;
+    if (want !== undefined && sameEntry(o.entry, want) && ourProtocol) {
+      this.#inPlace.add(want);
+    } else if (want !== undefined && isForeignRoute(o, this.#scope)) {
+      this.#blocked.set(key, { want, found: o });
+    } else if ((want === undefined || o.entry.dev !== want.dev) && isOwned(o, this.#scope)) {
+      // Owned and unwanted, or a second object under a wanted key (e.g. the same route on
+      // another device): stale. The same key on the same device is simply replaced.
       this.#deletes.push({ op: "delete", entry: o.entry });
     }
   }
 
-  /** The ops so far: a replace per desired entry not seen in place, the deletes; ordered. */
+  /**
+   * The ops so far: a replace per desired entry neither in place nor blocked, the deletes;
+   * ordered.
+   */
   ops(): Op[] {
     const ops: Op[] = [];
-    for (const want of this.#desired.values()) {
-      if (!this.#inPlace.has(want)) ops.push({ op: "replace", entry: want });
+    for (const [key, want] of this.#desired) {
+      if (!this.#inPlace.has(want) && !this.#blocked.has(key)) {
+        ops.push({ op: "replace", entry: want });
+      }
     }
     return orderOps(ops.concat(this.#deletes));
+  }
+
+  /** Desired entries whose key someone else's route holds, by key (not replaced). */
+  blocked(): ReadonlyMap<string, Blocked> {
+    return this.#blocked;
+  }
+
+  /** Keys of the connected routes (proto `kernel`) seen. */
+  connected(): ReadonlySet<string> {
+    return this.#connected;
   }
 }
 

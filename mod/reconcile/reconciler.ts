@@ -11,11 +11,19 @@
  * and entries of leases that vanished while we were down are pruned. A failed op is retried
  * for its key alone with exponential backoff; nothing here throws into the agent. Flushes and
  * passes run one at a time (a promise chain), so the kernel never sees two writers from us.
+ *
+ * Routes we do not own are not overwritten: none outside the cluster networks is desired
+ * ({@linkcode Reconciler.setGroup}); a full pass does not replace one whose key a connected
+ * route or a foreign route holds (./diff.ts `isForeignRoute`, said once); a flush reads no
+ * kernel state (a dump per lease event) but skips the keys of the connected routes the last
+ * pass saw. A connected route made since then with exactly a lease's key is what the agent's
+ * lease validation rules out (mod/lease/validate.ts: a desired route is a SubnetLen subnet of
+ * the Network apart from the external interface's networks and our own subnets).
  */
 import type { Clock } from "../clock.ts";
 import { errorText } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { Differ, type Observed, type Op, orderOps, type Scope } from "./diff.ts";
+import { BlockedKeys, Differ, type Observed, type Op, orderOps, type Scope } from "./diff.ts";
 import { DesiredEntries } from "./desired.ts";
 import { describeEntry, type Entry, entryKey } from "./entries.ts";
 
@@ -61,6 +69,7 @@ export class Reconciler {
   readonly #o: ReconcilerOptions;
   readonly #desired = new DesiredEntries();
   readonly #pending = new Map<string, Pending>();
+  readonly #blocked = new BlockedKeys();
   #chain: Promise<unknown> = Promise.resolve();
   #wake: AbortController | null = null;
   #passWanted = false;
@@ -84,9 +93,18 @@ export class Reconciler {
     return this.#desired.wanted(e);
   }
 
-  /** Sets the entries of one group (a remote lease); queues what changed. */
+  /**
+   * Sets the entries of one group (a remote lease); queues what changed. A route outside the
+   * cluster networks is never desired (said, and dropped): flannel does not own that space.
+   */
   setGroup(group: string, entries: readonly Entry[]): void {
-    this.#desired.setGroup(group, entries, this.#queue);
+    const { scope, logger } = this.#o;
+    const ours = entries.filter((e) => {
+      if (e.kind !== "route" || scope.networks.some((n) => n.contains(e.dst))) return true;
+      logger.warn(`Not programming ${describeEntry(e)}: outside the cluster networks`);
+      return false;
+    });
+    this.#desired.setGroup(group, ours, this.#queue);
   }
 
   /** Removes a group; its entries are queued for deletion. */
@@ -167,7 +185,7 @@ export class Reconciler {
     for (const [k, p] of this.#pending) if (p.dueAt <= now) due.push([k, p]);
     if (due.length === 0) return { replaced: 0, deleted: 0, failed: 0 };
     for (const [k] of due) this.#pending.delete(k);
-    const ordered = orderOps(due.map(([, p]) => p.op));
+    const ordered = orderOps(due.filter(([k]) => !this.#blocked.has(k)).map(([, p]) => p.op));
     const attempts = new Map(due.map(([k, p]) => [k, p.attempts]));
     return await this.#apply(ordered, attempts, "flush");
   }
@@ -189,6 +207,7 @@ export class Reconciler {
       return { replaced: 0, deleted: 0, failed: 0 };
     }
     const ops = differ.ops();
+    this.#blocked.update(differ, (line) => logger.warn(line));
     // The diff already covers every queued op: it was computed from the current desired state.
     const attempts = new Map<string, number>();
     for (const [k, p] of this.#pending) attempts.set(k, p.attempts);

@@ -10,6 +10,7 @@
 import type { NetworkConfig } from "../config/net_conf.ts";
 import { type Family, IPAddr, IPNet } from "../ip/mod.ts";
 import type { LeaseSubnets } from "../lease/types.ts";
+import { familyEnabled, leaseName, subnetProblem } from "../lease/validate.ts";
 import { OutOfSubnetsError } from "./manager.ts";
 
 /** Upstream picks at random among at most this many free subnets. */
@@ -57,6 +58,37 @@ export function isCompatible(config: NetworkConfig, s: LeaseSubnets): boolean {
 export function overlapsAny(s: LeaseSubnets, taken: readonly LeaseSubnets[]): boolean {
   const hit = (a: IPNet | null, b: IPNet | null) => a !== null && b !== null && a.overlaps(b);
   return taken.some((t) => hit(s.subnet, t.subnet) || hit(s.ipv6Subnet, t.ipv6Subnet));
+}
+
+/** A lease subnet that allocation does not count as taken, and why. */
+export interface IgnoredSubnet {
+  lease: string;
+  reason: string;
+}
+
+/**
+ * The subnets that block allocation: each enabled family's subnet when it lies inside that
+ * family's network and is longer than it (mod/lease/validate.ts `"allocate"`); others are
+ * dropped (that family becomes null) and reported, so a key for the whole Network or one
+ * outside it cannot exhaust the range.
+ */
+export function countedSubnets(
+  config: NetworkConfig,
+  leases: readonly LeaseSubnets[],
+): { taken: LeaseSubnets[]; ignored: IgnoredSubnet[] } {
+  const ignored: IgnoredSubnet[] = [];
+  const keep = (l: LeaseSubnets, net: IPNet | null): IPNet | null => {
+    if (net === null || !familyEnabled(config, net.family)) return net;
+    const reason = subnetProblem(config, net, "allocate");
+    if (reason === null) return net;
+    ignored.push({ lease: leaseName(l), reason });
+    return null;
+  };
+  const taken = leases.map((l) => ({
+    subnet: keep(l, l.subnet),
+    ipv6Subnet: keep(l, l.ipv6Subnet),
+  }));
+  return { taken, ignored };
 }
 
 /** Taken blocks of one family as merged, sorted [first, last] value intervals. */

@@ -17,6 +17,10 @@
  *   instead of listing every lease twice (on a 5,000-node cluster that is the start-up's
  *   largest read). The create is still a compare-and-swap, so a lent list is as safe as a
  *   fresh one; it is lent once, and only while it is younger than {@linkcode LEND_MAX_MS}.
+ * - A lease whose subnet is not inside the Network, or covers all of it (`10.244.0.0-16`,
+ *   `0.0.0.0-0`), does not count as taken (allocate.ts `countedSubnets`, logged once);
+ *   upstream counts it and exits with "out of subnets". A lease for our public IP that does
+ *   not fit the config is still deleted first, as upstream.
  * Log lines are upstream's, verbatim, because operators grep them.
  */
 import { type Clock, systemClock } from "../clock.ts";
@@ -26,6 +30,7 @@ import type { Lease, LeaseAttrs, LeaseSubnets, LeaseWatchResult } from "../lease
 import { type Logger, silentLogger } from "../log.ts";
 import {
   allocateSubnets,
+  countedSubnets,
   familyRange,
   isCompatible,
   overlapsAny,
@@ -90,6 +95,8 @@ export class PolicySubnetManager implements SubnetManager {
   #lent: { list: Promise<LeaseList>; at: number } | null = null;
   /** False once an acquisition started: later watches list for themselves. */
   #lending = true;
+  /** Lines already said about leases that do not block allocation (each said once). */
+  readonly #ignored = new Set<string>();
 
   constructor(opts: PolicyManagerOptions) {
     this.#store = opts.store;
@@ -172,13 +179,25 @@ export class PolicySubnetManager implements SubnetManager {
       await this.#store.deleteLease(mine);
       others = leases.filter((l) => l !== mine);
     }
-    const subnets = this.#previousIfFree(config, others) ?? this.#allocate(config, others);
+    const taken = this.#counted(config, others);
+    const subnets = this.#previousIfFree(config, taken) ?? this.#allocate(config, taken);
     const lease = await this.#store.createLease(subnets, attrs, SUBNET_TTL_SECONDS);
     this.#log.info(`Allocated lease (${fmt(subnets)}) to current node (${ip})`);
     return lease;
   }
 
-  #previousIfFree(config: NetworkConfig, leases: readonly Lease[]): LeaseSubnets | null {
+  /** The subnets that block allocation; the others are logged once (allocate.ts). */
+  #counted(config: NetworkConfig, leases: readonly Lease[]): LeaseSubnets[] {
+    const { taken, ignored } = countedSubnets(config, leases);
+    for (const { lease, reason } of ignored) {
+      const line = `Lease "${lease}" does not block allocation: ${reason}`;
+      if (!this.#ignored.has(line)) this.#log.warn(line);
+      this.#ignored.add(line);
+    }
+    return taken;
+  }
+
+  #previousIfFree(config: NetworkConfig, leases: readonly LeaseSubnets[]): LeaseSubnets | null {
     const prev = this.#previous;
     if (prev === null) return null;
     if (overlapsAny(prev, leases)) {
@@ -197,7 +216,7 @@ export class PolicySubnetManager implements SubnetManager {
     return prev;
   }
 
-  #allocate(config: NetworkConfig, leases: readonly Lease[]): LeaseSubnets {
+  #allocate(config: NetworkConfig, leases: readonly LeaseSubnets[]): LeaseSubnets {
     const v4 = familyRange(config, 4)!;
     this.#log.info(`Picking subnet in range ${v4.min} ... ${v4.max}`);
     return allocateSubnets(config, leases, this.#random);
@@ -231,8 +250,12 @@ export class PolicySubnetManager implements SubnetManager {
         r.kind === "snapshot" ? skipped.filter((s) => !logged.has(skipLine(s))) : skipped,
       );
       logged.clear();
-      if (r.kind === "snapshot") yield { kind: "snapshot", leases: r.leases };
-      else if (r.events.length > 0) yield { kind: "events", events: r.events };
+      if (r.kind === "snapshot") {
+        yield r.reset ? { kind: "snapshot", leases: r.leases, reset: true } : {
+          kind: "snapshot",
+          leases: r.leases,
+        };
+      } else if (r.events.length > 0) yield { kind: "events", events: r.events };
     }
   }
 

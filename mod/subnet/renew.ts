@@ -1,19 +1,23 @@
 /**
  * The renewal loop of store-backed leases (upstream `CompleteLease`, etcd only): renew at
  * expiration − margin, retry a minute after a failure, follow our own lease's watch (someone
- * renewed or changed it → reschedule; deleted → {@linkcode LeaseRevokedError}).
+ * renewed it → reschedule; deleted → {@linkcode LeaseRevokedError}), and keep our lease ours
+ * (./own_lease.ts: the store lost it → re-create; rewritten by someone else → write it back).
  *
  * Design notes: a reservation (no TTL) is never renewed — renewing would give it a TTL, the
  * upstream bug that turns reservations into 24 h leases. The own-lease watch starts with a
  * snapshot, so a lease deleted between acquisition and this loop is noticed at once, and a
- * later snapshot (compaction, outage) without our lease means revoked too. Time is the
- * injected {@linkcode Clock}, so tests run days of renewals in milliseconds.
+ * later plain snapshot (compaction, outage) without our lease means revoked too; a reset
+ * snapshot (the store lost its data) without it means re-create. Time is the injected
+ * {@linkcode Clock}, so tests run days of renewals in milliseconds.
  */
 import type { Clock } from "../clock.ts";
 import { errorText } from "../errors.ts";
+import { goDuration } from "../go_duration.ts";
 import type { Lease } from "../lease/types.ts";
 import type { Logger } from "../log.ts";
 import { LeaseRevokedError } from "./manager.ts";
+import { OwnLease } from "./own_lease.ts";
 import { type LeaseStore, type StoreWatchResult, SUBNET_TTL_SECONDS } from "./store.ts";
 
 /** Upstream retries a failed renewal after one minute. */
@@ -27,20 +31,6 @@ export interface RenewOptions {
   marginMs: number;
 }
 
-/** Go's `time.Duration` text at millisecond precision: `22h59m59.5s`, `1m0s`, `250ms`. */
-export function goDuration(ms: number): string {
-  const sign = ms < 0 ? "-" : "";
-  let u = Math.round(Math.abs(ms));
-  if (u === 0) return "0s";
-  if (u < 1000) return `${sign}${u}ms`;
-  const h = Math.floor(u / 3_600_000);
-  u -= h * 3_600_000;
-  const m = Math.floor(u / 60_000);
-  u -= m * 60_000;
-  const s = (u / 1000).toFixed(3).replace(/\.?0+$/, "");
-  return `${sign}${h > 0 ? `${h}h` : ""}${h > 0 || m > 0 ? `${m}m` : ""}${s}s`;
-}
-
 type Step =
   | { kind: "timer" }
   | { kind: "watch"; r: IteratorResult<StoreWatchResult> }
@@ -49,7 +39,11 @@ type Step =
 /** Pause before reopening an own-lease watch that failed. */
 const WATCH_RETRY_MS = 1000;
 
-/** Runs until `signal` aborts (resolves) or our lease is deleted (rejects). */
+/**
+ * Runs until `signal` aborts (resolves), our lease is deleted (rejects with
+ * {@linkcode LeaseRevokedError}), or it cannot stay ours (`LeaseTakenError`,
+ * `LeaseContestedError`).
+ */
 export async function renewLease(
   lease: Lease,
   opts: RenewOptions,
@@ -69,10 +63,13 @@ export async function renewLease(
 }
 
 class Renewal {
-  #lease: Lease;
-  #opts: RenewOptions;
-  #signal: AbortSignal;
-  #due: number; // when to renew next; Infinity for a reservation
+  readonly #lease: Lease;
+  readonly #opts: RenewOptions;
+  readonly #signal: AbortSignal;
+  /** The TTL our writes use: none for a reservation. */
+  readonly #ttl: number | null;
+  readonly #own: OwnLease;
+  #due: number; // when to renew (or re-create) next; Infinity for a reservation
   #watch: AsyncIterator<StoreWatchResult>;
   #next: Promise<IteratorResult<StoreWatchResult>> | null = null;
 
@@ -80,7 +77,16 @@ class Renewal {
     this.#lease = lease;
     this.#opts = opts;
     this.#signal = signal;
+    this.#ttl = lease.expiration === null ? null : SUBNET_TTL_SECONDS;
     this.#due = this.#dueOf(lease.expiration);
+    this.#own = new OwnLease({
+      ...opts,
+      lease,
+      ttl: this.#ttl,
+      renew: () => this.#renew(),
+      follow: (l) => this.#follow(l),
+      retryAt: (at) => (this.#due = at),
+    });
     this.#watch = this.#openWatch();
   }
 
@@ -88,7 +94,7 @@ class Renewal {
     while (!this.#signal.aborted) {
       const step = await this.#wait();
       if (this.#signal.aborted) return;
-      if (step.kind === "timer") await this.#renew();
+      if (step.kind === "timer") await this.#onTimer();
       else if (step.kind === "watch") await this.#onWatch(step.r);
       else await this.#reopen(step.err);
     }
@@ -118,8 +124,9 @@ class Renewal {
         (err): Step => ({ kind: "failed", err }),
       ),
     ];
-    if (this.#due !== Infinity) {
-      const ms = Math.max(0, this.#due - this.#opts.clock.now());
+    const at = Math.min(this.#due, this.#own.checkAt);
+    if (at !== Infinity) {
+      const ms = Math.max(0, at - this.#opts.clock.now());
       waits.push(this.#opts.clock.sleep(ms, timer.signal).then((): Step => ({ kind: "timer" })));
     }
     try {
@@ -129,6 +136,12 @@ class Renewal {
     } finally {
       timer.abort();
     }
+  }
+
+  async #onTimer(): Promise<void> {
+    const now = this.#opts.clock.now();
+    if (now >= this.#due) await (this.#own.missing ? this.#own.recreate() : this.#renew());
+    if (now >= this.#own.checkAt) await this.#own.check();
   }
 
   /** A store watch does not fail by contract; if one does anyway, watch again shortly. */
@@ -141,9 +154,9 @@ class Renewal {
   async #renew(): Promise<void> {
     const { store, clock, log } = this.#opts;
     try {
-      const l = await store.updateLease(this.#lease, this.#lease.attrs, SUBNET_TTL_SECONDS);
+      const l = await store.updateLease(this.#lease, this.#lease.attrs, this.#ttl);
       this.#due = this.#dueOf(l.expiration);
-      log.info(`Lease renewed, new expiration: ${l.expiration?.toISOString()}`);
+      log.info(`Lease renewed, new expiration: ${l.expiration?.toISOString() ?? "none"}`);
     } catch (err) {
       log.error(`Error renewing lease (trying again in 1 min): ${errorText(err)}`);
       this.#due = clock.now() + RENEW_RETRY_MS;
@@ -156,13 +169,15 @@ class Renewal {
       return;
     }
     const res = r.value;
-    const own = res.kind === "snapshot"
-      ? (res.leases.length > 0 ? [{ type: "added" as const, lease: res.leases[0]! }] : [])
-      : res.events;
-    if (res.kind === "snapshot" && own.length === 0) this.#revoked();
-    for (const ev of own) {
+    if (res.kind === "snapshot") {
+      const l = res.leases[0];
+      if (l !== undefined) return await this.#own.onPut(l, res.reset === true);
+      if (res.reset) return await this.#own.recreate();
+      this.#revoked();
+    }
+    for (const ev of res.events) {
       if (ev.type === "removed") this.#revoked();
-      await this.#follow(ev.lease);
+      await this.#own.onPut(ev.lease, false);
     }
   }
 

@@ -78,14 +78,23 @@ export interface LeaseStore {
   /**
    * Watches every change after `revision` until `signal` aborts; `revision` ≤ 0 starts with a
    * snapshot of the current state. Reconnects by itself; when events may have been lost
-   * (compaction, long outage) it yields a fresh snapshot instead. An entry that does not parse
-   * is reported in `skipped`, never as a removal. The iterator ends soon after `signal` aborts.
+   * (compaction, long outage) it yields a fresh snapshot instead. When the store lost its data
+   * (revision going backwards, or {@linkcode reportDataLoss}) it yields a snapshot marked
+   * `reset`, and a full watch (without `subnets`) a plain snapshot `RESET_GRACE_MS` later. An
+   * entry that does not parse is reported in `skipped`, never as a removal. The iterator ends
+   * soon after `signal` aborts.
    */
   watchLeases(
     revision: number,
     signal: AbortSignal,
     options?: WatchOptions,
   ): AsyncIterable<StoreWatchResult>;
+  /**
+   * The caller found that the store lost its data though no watch noticed (our lease is gone
+   * and no deletion of it was seen): the store logs `reason` once and every open watch hands
+   * over a reset snapshot (`reset: true`, see mod/subnet/reset.ts), as when a watch notices.
+   */
+  reportDataLoss(reason: string): void;
   close(): Promise<void>;
 }
 

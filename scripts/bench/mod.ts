@@ -7,7 +7,7 @@
  * Every benchmark that touches the network builds its own namespaces and removes them, as the
  * tests do; most need root.
  *
- *   deno task bench                 # all of them (≈ 10 min on 2 cores)
+ *   deno task bench                 # all of them (≈ 12 min on 2 cores)
  *   deno task bench netlink cni     # a selection
  *   deno task bench --list          # names and what each measures
  */
@@ -35,6 +35,10 @@ export const BENCHES: Readonly<Record<string, Bench>> = {
   agent: { file: "agent.ts", what: "agent convergence, event latency, data plane, footprint" },
   kube: { file: "kube.ts", what: "Kubernetes manager vs client-node's informer with 1,000 nodes" },
   "kube-agent": { file: "kube_agent.ts", what: "agent with --kube-subnet-mgr and 1,000 nodes" },
+  switch: {
+    file: "switch.ts",
+    what: "a node switched in place upstream ↔ ours under a 10 ms ping: loss, restart time",
+  },
 };
 
 /** Splits argv into selected names and the arguments passed through (after `--`). */

@@ -1,7 +1,8 @@
 /**
- * What the demo and dev scripts share around the sandbox: the root check, caching the npm
- * dependencies before anything runs inside a namespace (no registry there), and Ctrl-C
- * handling that always lets the clean-up finish.
+ * What the demo and dev scripts share around the sandbox: the root check, the Debian packages
+ * (scripts/setup.sh, as `deno task test`), caching the npm dependencies before anything runs
+ * inside a namespace (no registry there), and Ctrl-C handling that always lets the clean-up
+ * finish.
  */
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -13,6 +14,41 @@ export function requireRoot(what: string): void {
       `(nothing outside them is changed). Run it again with sudo, e.g.\n` +
       `  sudo npx -y deno@2.9.6 task ${what}`,
   );
+  Deno.exit(1);
+}
+
+async function setup(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const out = await new Deno.Command("sh", {
+    args: [`${ROOT}scripts/setup.sh`, ...args],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { ok: out.success, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** PURE: the one line to print when scripts/setup.sh failed: its last line, as `what`'s. */
+export function setupFailureLine(what: string, stderr: string): string {
+  const last = stderr.trim().split("\n").at(-1)?.trim() || "scripts/setup.sh failed";
+  return `${what}: ${last.replace(/^setup: /, "")}`;
+}
+
+/**
+ * Installs the Debian packages the sandbox uses, as `deno task test` does (scripts/setup.sh;
+ * call after {@linkcode requireRoot}). Says in one line what it installs; when that fails (apt
+ * cannot, or a command is still not on PATH) prints one line naming the packages and exits 1,
+ * before anything is built.
+ */
+export async function ensureSetup(what: string): Promise<void> {
+  const check = await setup(["--check"]);
+  const need = check.stdout.trim();
+  if (check.ok && need === "") return;
+  console.error(`${what}: installing the Debian packages it needs: ${need}`);
+  const r = await setup([]);
+  if (r.ok) return;
+  console.error(setupFailureLine(what, r.stderr));
   Deno.exit(1);
 }
 

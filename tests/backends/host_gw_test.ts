@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects } from "../harness/assert.ts";
 import { lease } from "../harness/leases.ts";
-import { hostGw, hostGwPlan } from "../../backends/host_gw.ts";
+import { hostGw, hostGwLeaseProblem, hostGwPlan } from "../../backends/host_gw.ts";
 import { loadNetworkConfig } from "../../mod/config/net_conf.ts";
 import { ConfigError } from "../../mod/errors.ts";
 import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
@@ -22,14 +22,15 @@ const DUAL = loadNetworkConfig(
   `{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:10::/48","Backend":{"Type":"host-gw"}}`,
 );
 
+const peer = lease({
+  subnet: "10.244.2.0/24",
+  ipv6Subnet: "fd00:10:0:2::/64",
+  publicIP: "198.18.0.2",
+  publicIPv6: "2001:db8::2",
+  backendType: "host-gw",
+});
+
 Deno.test("hostGwPlan() routes each family via the peer's public address", () => {
-  const peer = lease({
-    subnet: "10.244.2.0/24",
-    ipv6Subnet: "fd00:10:0:2::/64",
-    publicIP: "198.18.0.2",
-    publicIPv6: "2001:db8::2",
-    backendType: "host-gw",
-  });
   const v4only = lease({ subnet: "10.244.3.0/24", publicIP: "198.18.0.3", backendType: "host-gw" });
   const other = lease({ subnet: "10.244.4.0/24", publicIP: "198.18.0.4", backendType: "vxlan" });
   assertEquals(hostGwPlan("eth0", [peer, v4only, other]).map(describeEntry), [
@@ -37,6 +38,34 @@ Deno.test("hostGwPlan() routes each family via the peer's public address", () =>
     "route fd00:10:0:2::/64 via 2001:db8::2 dev eth0",
     "route 10.244.3.0/24 via 198.18.0.3 dev eth0",
   ]);
+});
+
+Deno.test("hostGwPlan() routes only the families this host runs", () => {
+  assertEquals(hostGwPlan("eth0", [peer], { 4: true, 6: false }).map(describeEntry), [
+    "route 10.244.2.0/24 via 198.18.0.2 dev eth0",
+  ]);
+});
+
+Deno.test("hostGwLeaseProblem() wants a gateway of each routed family", () => {
+  const both = { 4: true, 6: true };
+  const ok = lease({ subnet: "10.244.2.0/24", publicIP: "198.18.0.2", backendType: "host-gw" });
+  assertEquals(hostGwLeaseProblem(both, ok), null);
+  const noGw6 = lease({
+    subnet: "10.244.3.0/24",
+    ipv6Subnet: "fd00:10:0:3::/64",
+    publicIP: "198.18.0.3",
+    backendType: "host-gw",
+  });
+  assertEquals(hostGwLeaseProblem(both, noGw6), "it has no PublicIPv6");
+  assertEquals(hostGwLeaseProblem({ 4: true, 6: false }, noGw6), null);
+  const crossed = lease({
+    subnet: "10.244.4.0/24",
+    publicIP: "2001:db8::4",
+    backendType: "host-gw",
+  });
+  assertEquals(hostGwLeaseProblem(both, crossed), 'PublicIP "2001:db8::4" is not an IPv4 address');
+  const none = lease({ subnet: "10.244.5.0/24", backendType: "host-gw" });
+  assertEquals(hostGwLeaseProblem(both, none), "it has no PublicIP");
 });
 
 Deno.test("hostGw.prepare() publishes public addresses, the interface MTU, no devices", async () => {

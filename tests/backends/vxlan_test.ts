@@ -6,8 +6,10 @@ import {
   vtepMac,
   vxlan,
   vxlanDeviceName,
+  vxlanLeaseProblem,
   vxlanPlan,
 } from "../../backends/vxlan.ts";
+import { vxlanDataProblem } from "../../backends/vxlan_lease.ts";
 import type { ExternalInterface, PrepareEnv } from "../../mod/agent/backend.ts";
 import { loadNetworkConfig } from "../../mod/config/net_conf.ts";
 import { ConfigError, ParseError } from "../../mod/errors.ts";
@@ -148,6 +150,87 @@ Deno.test("vxlanPlan() skips other backend types, missing families and bad VTEP 
   assertEquals(vxlanPlan(facts, [hostgw, noMac, noIP]), []);
   // IPv4-only host: the peer's IPv6 half is ignored.
   assertEquals(vxlanPlan({ ...facts, dev6: null }, [peer]).length, 3);
+});
+
+Deno.test("vxlanDataProblem() says why backend data cannot be planned", async (t) => {
+  const mac = "02:42:c6:12:00:63";
+  const cases: [string, unknown, string | null][] = [
+    ["upstream's data", { VNI: 1, VtepMAC: mac }, null],
+    ["Go-style keys", { vni: 4096, vtepmac: mac.toUpperCase() }, null],
+    ["no VNI (older upstream)", { VtepMAC: mac }, null],
+    ["a null VNI (Go leaves zero)", { VNI: null, VtepMAC: mac }, null],
+    ["a 24-bit VNI", { VNI: 0xffffff, VtepMAC: mac }, null],
+    ["absent", undefined, "it has no BackendData"],
+    ["a string", "str", 'BackendData "str" is not a JSON object'],
+    ["an array", [mac], 'BackendData ["02:42:c6:12:00:63"] is not a JSON object'],
+    [
+      "VNI a string",
+      { VNI: "x", VtepMAC: mac },
+      'BackendData: VNI "x" is not a VXLAN network identifier',
+    ],
+    [
+      "VNI negative",
+      { VNI: -1, VtepMAC: mac },
+      "BackendData: VNI -1 is not a VXLAN network identifier",
+    ],
+    [
+      "VNI fractional",
+      { VNI: 1.5, VtepMAC: mac },
+      "BackendData: VNI 1.5 is not a VXLAN network identifier",
+    ],
+    [
+      "VNI over 24 bits",
+      { VNI: 0x1000000, VtepMAC: mac },
+      "BackendData: VNI 16777216 is not a VXLAN network identifier",
+    ],
+    ["no VtepMAC", { VNI: 1 }, "BackendData has no VtepMAC"],
+    ["VtepMAC null", { VNI: 1, VtepMAC: null }, "BackendData has no VtepMAC"],
+    ["VtepMAC garbage", { VtepMAC: "zz" }, 'BackendData: VtepMAC "zz" is not a MAC address'],
+    ["VtepMAC a number", { VtepMAC: 7 }, "BackendData: VtepMAC 7 is not a MAC address"],
+    [
+      "broadcast VtepMAC",
+      { VtepMAC: "FF:FF:FF:FF:FF:FF" },
+      'BackendData: VtepMAC "ff:ff:ff:ff:ff:ff" is a multicast or broadcast address',
+    ],
+    [
+      "multicast VtepMAC",
+      { VtepMAC: "01:00:5e:00:00:01" },
+      'BackendData: VtepMAC "01:00:5e:00:00:01" is a multicast or broadcast address',
+    ],
+    [
+      "all-zero VtepMAC",
+      { VtepMAC: "00:00:00:00:00:00" },
+      'BackendData: VtepMAC "00:00:00:00:00:00" is all zeros',
+    ],
+  ];
+  for (const [name, data, want] of cases) {
+    await t.step(name, () => assertEquals(vxlanDataProblem(data, "BackendData"), want));
+  }
+});
+
+Deno.test("vxlanLeaseProblem() checks the families this host runs", () => {
+  assertEquals(vxlanLeaseProblem(facts, peer), null);
+  const bad6 = { ...peer, attrs: { ...peer.attrs, backendV6Data: { VtepMAC: "zz" } } };
+  assertEquals(vxlanLeaseProblem(facts, bad6), 'BackendV6Data: VtepMAC "zz" is not a MAC address');
+  // An IPv4-only host neither plans nor checks the IPv6 half.
+  assertEquals(vxlanLeaseProblem({ ...facts, dev6: null }, bad6), null);
+  const noIP = lease({ subnet: "10.244.6.0/24", backendData: { VtepMAC: "aa:bb:cc:00:00:06" } });
+  assertEquals(vxlanLeaseProblem(facts, noIP), "it has no PublicIP");
+  const v4only = lease({ subnet: "10.244.7.0/24", publicIP: "198.18.0.7", backendData: "str" });
+  assertEquals(vxlanLeaseProblem(facts, v4only), 'BackendData "str" is not a JSON object');
+});
+
+Deno.test("vxlan.prepare() returns the lease check with the plan", async () => {
+  const p = await vxlan.create(vxlan.parseConfig({}), deps(new FakeKernel())).prepare(env(DUAL));
+  assertEquals(p.check?.(peer), null);
+  const bcast = {
+    ...peer,
+    attrs: { ...peer.attrs, backendData: { VtepMAC: "ff:ff:ff:ff:ff:ff" } },
+  };
+  assertEquals(
+    p.check?.(bcast),
+    'BackendData: VtepMAC "ff:ff:ff:ff:ff:ff" is a multicast or broadcast address',
+  );
 });
 
 Deno.test("vxlan.prepare() creates devices with MTU, MAC, addresses and lease attributes", async () => {

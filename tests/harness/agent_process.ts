@@ -45,16 +45,22 @@ export class AgentProcess {
     tag: string,
     denoFlags: readonly string[] = AGENT_DENO_FLAGS,
   ): AgentProcess {
+    const argv = [Deno.execPath(), ...denoFlags, `${REPO_ROOT}main.ts`, ...args];
+    return AgentProcess.spawn(ns, argv, env, tag);
+  }
+
+  /**
+   * Runs any agent executable (`argv[0]`, e.g. upstream's flanneld) via `ip netns exec <ns>`,
+   * with the same environment, log collection and stop/kill as {@linkcode AgentProcess.start}.
+   */
+  static spawn(
+    ns: string,
+    argv: readonly string[],
+    env: Record<string, string>,
+    tag: string,
+  ): AgentProcess {
     const child = new Deno.Command("ip", {
-      args: [
-        "netns",
-        "exec",
-        ns,
-        Deno.execPath(),
-        ...denoFlags,
-        `${REPO_ROOT}main.ts`,
-        ...args,
-      ],
+      args: ["netns", "exec", ns, ...argv],
       cwd: REPO_ROOT,
       env: agentEnv(env),
       stdin: "null",
@@ -97,8 +103,8 @@ export class AgentProcess {
     return this.#lines.map((l) => `[${this.tag}] ${l}`).join("\n");
   }
 
-  /** Waits until a line matches `re` (or the process exits, or `timeoutMs`). */
-  async waitFor(re: RegExp, timeoutMs = 20_000): Promise<string> {
+  /** Waits until a line matches `re` (or the process exits, or `timeoutMs`), polling every `pollMs`. */
+  async waitFor(re: RegExp, timeoutMs = 20_000, pollMs = 25): Promise<string> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const hit = this.#lines.find((l) => re.test(l));
@@ -106,7 +112,7 @@ export class AgentProcess {
       if (!this.running || Date.now() > end) {
         throw new Error(`[${this.tag}] no line matching ${re} (exit ${this.code})\n${this.log()}`);
       }
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, pollMs));
     }
   }
 

@@ -66,22 +66,16 @@ export class Host {
 
   /**
    * Starts `main.ts` in this host's namespace with `--iface eth0 --subnet-file <dir>` plus
-   * `args`. Stop it with {@linkcode Host.stopAgent}; {@linkcode withCluster} kills leftovers.
+   * `args` — or, given `program`, that executable instead (upstream's flanneld takes the same
+   * flags). Stop it with {@linkcode Host.stopAgent}; {@linkcode withCluster} kills leftovers.
    */
-  startAgent(args: string[], env: Record<string, string> = {}): AgentProcess {
+  startAgent(args: string[], env: Record<string, string> = {}, program?: string): AgentProcess {
     if (this.agent?.running) throw new Error(`Host ${this.index} already runs an agent`);
-    this.agent = AgentProcess.start(
-      this.ns.name,
-      [
-        "--iface",
-        "eth0",
-        "--subnet-file",
-        this.subnetFile,
-        ...args,
-      ],
-      env,
-      `h${this.index}`,
-    );
+    const flags = ["--iface", "eth0", "--subnet-file", this.subnetFile, ...args];
+    const tag = `h${this.index}`;
+    this.agent = program === undefined
+      ? AgentProcess.start(this.ns.name, flags, env, tag)
+      : AgentProcess.spawn(this.ns.name, [program, ...flags], env, `${tag} upstream`);
     return this.agent;
   }
 

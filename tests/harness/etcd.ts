@@ -5,12 +5,14 @@
  *
  * Options: TLS with client-certificate auth and a throwaway CA (plus a second, unrelated CA
  * for "wrong CA" tests); a unix-socket listener so agents inside network namespaces reach
- * etcd without any route (plain HTTP only). Restart keeps the data directory and ports.
+ * etcd without any route (plain HTTP only). Restart keeps the data directory and ports; wipe
+ * keeps the ports only.
  *
  * Unix socket (notes §3.1): etcd 3.4 accepts only `unix://<name>:<port>`, and creates a file
  * literally named `<name>:<port>` in its working directory; we start etcd in the temp
  * directory and clients use {@linkcode EtcdServer.unixEndpoint}
- * (`unix:///dev/shm/etcd-x/etcd.sock:0`), which etcdctl and npm:etcd3 (grpc-js) both accept:
+ * (`unix:///dev/shm/etcd-x/etcd.sock:0`), which etcdctl, npm:etcd3 (grpc-js) and upstream
+ * flanneld v0.22.0 (Go's clientv3, tests/netns/upstream) all accept:
  * `--etcd-endpoints unix:///dev/shm/etcd-x/etcd.sock:0`. Sockets live in the file system,
  * which network namespaces share.
  *
@@ -21,6 +23,7 @@
  *   // agents: --etcd-endpoints etcd.unixEndpoint (inside namespaces) or etcd.endpoint
  *   await etcd.restart();
  *   await etcd.compact();
+ *   await etcd.wipe(); // restarted empty: the store lost its data
  * });
  * ```
  */
@@ -74,6 +77,8 @@ export class EtcdServer {
   readonly dataDir: string;
   readonly tls: EtcdTls | null;
   readonly #args: string[];
+  /** `--initial-cluster-token` after a wipe into a new cluster (null: etcd's default). */
+  #token: string | null = null;
   readonly #serverTls: CertFiles | null;
   #child: Deno.ChildProcess | null = null;
   #pumping: Promise<void> = Promise.resolve();
@@ -152,7 +157,7 @@ export class EtcdServer {
     if (this.#child) return;
     await Deno.remove(`${this.dir}/${SOCKET}`).catch(() => {});
     const child = new Deno.Command("etcd", {
-      args: this.#args,
+      args: [...this.#args, ...(this.#token ? [`--initial-cluster-token=${this.#token}`] : [])],
       cwd: this.dir,
       stdin: "null",
       stdout: "null",
@@ -231,6 +236,20 @@ export class EtcdServer {
    */
   async restart(downMs = 0): Promise<void> {
     await this.stop("SIGKILL");
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    await this.start();
+  }
+
+  /**
+   * Kills etcd, removes its data directory, waits `downMs` and starts it again empty on the
+   * same ports: a member that lost its disk (revision back to 1, same cluster ID). With
+   * `newCluster` it bootstraps another cluster there (another token, so another cluster ID), as
+   * an etcd rebuilt from scratch. SIGKILL for the reason given at {@linkcode restart}.
+   */
+  async wipe(downMs = 0, opts: { newCluster?: boolean } = {}): Promise<void> {
+    await this.stop("SIGKILL");
+    await Deno.remove(this.dataDir, { recursive: true }).catch(() => {});
+    if (opts.newCluster) this.#token = `rebuilt-${crypto.randomUUID()}`;
     if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
     await this.start();
   }

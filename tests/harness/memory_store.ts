@@ -1,7 +1,8 @@
 /**
  * An in-memory {@linkcode LeaseStore} for unit tests: revisions, a change history (so watches
  * resume from a revision, and `compact()` forces a snapshot), TTL expiry on the injected clock,
- * raw access for garbage and reservations, and fault injection. It passes the same conformance
+ * raw access for garbage and reservations, data loss (`wipe`, `loseRaw`: revision going backwards,
+ * reset snapshots, the grace period on the clock), and fault injection. It passes the same conformance
  * suite as the real stores (tests/harness/memory_store_test.ts).
  *
  * @example
@@ -14,6 +15,8 @@ import { type Clock, systemClock } from "../../mod/clock.ts";
 import { subnetKey } from "../../mod/lease/key.ts";
 import type { Lease, LeaseAttrs, LeaseEvent, LeaseSubnets } from "../../mod/lease/types.ts";
 import { encodeLeaseAttrs } from "../../mod/lease/value.ts";
+import { type Logger, silentLogger } from "../../mod/log.ts";
+import { RESET_GRACE_MS, StoreResets } from "../../mod/subnet/reset.ts";
 import {
   ConfigNotFoundError,
   decodeLeaseEntry,
@@ -44,6 +47,9 @@ type Op = "create" | "update" | "delete" | "list" | "get";
 export interface MemoryStoreOptions {
   config?: string;
   clock?: Clock;
+  /** Gets the data-loss warning. */
+  log?: Logger;
+  resetGraceMs?: number;
 }
 
 export class MemoryStore implements LeaseStore {
@@ -59,10 +65,33 @@ export class MemoryStore implements LeaseStore {
   #compacted = 0;
   #faults = new Map<Op, Error[]>();
   #wake = new Set<() => void>();
+  readonly #resets: StoreResets;
+  readonly #graceMs: number;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.config = opts.config ?? null;
     this.#clock = opts.clock ?? systemClock;
+    this.#resets = new StoreResets(opts.log ?? silentLogger);
+    this.#resets.listen(() => this.#wakeAll());
+    this.#graceMs = opts.resetGraceMs ?? RESET_GRACE_MS;
+  }
+
+  /** Loses every entry and the history; the revision starts again at 1 (etcd wiped). */
+  wipe(): void {
+    this.#entries.clear();
+    this.#history = [];
+    this.#rev = 1;
+    this.#compacted = 0;
+    this.#wakeAll();
+  }
+
+  /** Loses one entry without a trace in the history: no watch sees it go. */
+  loseRaw(name: string): void {
+    this.#entries.delete(name);
+  }
+
+  reportDataLoss(reason: string): void {
+    this.#resets.announce(reason);
   }
 
   /** The next `op` call throws `err` (queued, one per call). */
@@ -148,19 +177,34 @@ export class MemoryStore implements LeaseStore {
     options: WatchOptions = {},
   ): AsyncIterable<StoreWatchResult> {
     let cursor = revision;
+    let epoch = this.#resets.epoch;
+    let graceUntil: number | null = null;
     while (!signal.aborted) {
       this.#sweep();
-      if (cursor <= 0 || cursor < this.#compacted) {
+      if (cursor > this.#rev) {
+        this.#resets.announce(
+          `Memory store revision went backwards (${cursor} → ${this.#rev})`,
+          epoch,
+        );
+      }
+      const reset = this.#resets.epoch !== epoch;
+      const graceOver = graceUntil !== null && this.#clock.now() >= graceUntil;
+      if (cursor <= 0 || cursor < this.#compacted || reset || graceOver) {
+        epoch = this.#resets.epoch;
         const l = this.#list(options.subnets);
         cursor = l.revision;
-        yield { kind: "snapshot", leases: l.leases, revision: l.revision, skipped: l.skipped };
+        if (graceOver) graceUntil = null;
+        if (reset && !options.subnets) graceUntil = this.#clock.now() + this.#graceMs;
+        const held = reset || graceUntil !== null;
+        const snap = { kind: "snapshot" as const, leases: l.leases, revision: l.revision };
+        yield { ...snap, skipped: l.skipped, ...(held ? { reset: true } : {}) };
         continue;
       }
       const batch = this.#eventsAfter(cursor, options.subnets);
       cursor = this.#rev;
       if (batch.events.length > 0 || batch.skipped.length > 0) {
         yield { kind: "events", events: batch.events, revision: cursor, skipped: batch.skipped };
-      } else await this.#waitChange(signal);
+      } else await this.#waitChange(signal, graceUntil);
     }
   }
 
@@ -189,6 +233,10 @@ export class MemoryStore implements LeaseStore {
     if (entry === null) this.#entries.delete(name);
     else this.#entries.set(name, entry);
     this.#history.push({ rev: this.#rev, name, entry });
+    this.#wakeAll();
+  }
+
+  #wakeAll(): void {
     for (const wake of this.#wake) wake();
   }
 
@@ -234,12 +282,15 @@ export class MemoryStore implements LeaseStore {
     return { events, skipped };
   }
 
-  /** Waits for a change, or for the next expiry on the clock, or for `signal`. */
-  async #waitChange(signal: AbortSignal): Promise<void> {
+  /** Waits for a change, the next expiry or `until` on the clock, or for `signal`. */
+  async #waitChange(signal: AbortSignal, until: number | null): Promise<void> {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     signal.addEventListener("abort", onAbort, { once: true });
-    const next = Math.min(...[...this.#entries.values()].map((e) => e.expiresAt ?? Infinity));
+    const next = Math.min(
+      until ?? Infinity,
+      ...[...this.#entries.values()].map((e) => e.expiresAt ?? Infinity),
+    );
     const changed = new Promise<void>((resolve) => {
       const wake = () => resolve();
       this.#wake.add(wake);

@@ -1,9 +1,9 @@
 import { MemoryStore } from "./memory_store.ts";
-import { runConformance } from "../store/conformance.ts";
+import { RESET_GRACE_TEST_MS, runConformance } from "../store/conformance.ts";
 
 Deno.test("the in-memory test store passes the store conformance suite", async (t) => {
   await runConformance(t, () => {
-    const store = new MemoryStore();
+    const store = new MemoryStore({ resetGraceMs: RESET_GRACE_TEST_MS });
     return Promise.resolve({
       open: () => Promise.resolve(store),
       putRaw: (name, value, ttl) => Promise.resolve(store.putRaw(name, value, ttl)),
@@ -11,6 +11,7 @@ Deno.test("the in-memory test store passes the store conformance suite", async (
       ttlOf: (name) => Promise.resolve(store.ttlOf(name)),
       setConfig: (text) => Promise.resolve(void (store.config = text)),
       compact: () => Promise.resolve(void store.compact()),
+      wipe: () => Promise.resolve(store.wipe()),
       minTtlSeconds: 1,
       close: () => Promise.resolve(),
     });

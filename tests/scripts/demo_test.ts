@@ -5,6 +5,7 @@
 import { parseDemoArgs } from "../../scripts/demo.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../harness/assert.ts";
 import { exec, isRoot, NOT_ROOT } from "../harness/netns.ts";
+import { shimPath } from "../harness/path_shim.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 if (!isRoot) console.warn(`demo_test: the live runs are ignored, ${NOT_ROOT}`);
@@ -54,11 +55,11 @@ function sandboxDirs(): Set<string> {
   );
 }
 
-function spawnDemo(args: string[]): Deno.ChildProcess {
+function spawnDemo(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "scripts/demo.ts", ...args],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -152,6 +153,34 @@ Deno.test({
       assertEquals(r.stdout, "");
     } finally {
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "deno task demo without iptables, apt-get failing: one line naming it, exit 1, nothing built",
+  ignore: !isRoot,
+  fn: async () => {
+    const dirsBefore = sandboxDirs();
+    // An offline machine: iptables not installed, apt-get cannot fetch it (a shim; nothing is
+    // installed or changed here).
+    const p = await shimPath({
+      hide: /^iptables/,
+      shims: { "apt-get": "echo 'E: Unable to locate package iptables' >&2; exit 100" },
+    });
+    try {
+      const out = await spawnDemo([], { PATH: p.path }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      const err = new TextDecoder().decode(out.stderr).trim().split("\n");
+      assertEquals(out.code, 1, err.join("\n"));
+      assertEquals(text, "", "nothing built, nothing printed on stdout");
+      assertMatch(err[0]!, /^demo: installing the Debian packages it needs: .*\biptables\b/);
+      assertEquals(err.length, 2, err.join("\n"));
+      assertMatch(err[1]!, /^demo: apt-get could not install:.* iptables\b.*run again\)$/);
+      assertEquals(sandboxDirs(), dirsBefore, "no sandbox directory made");
+    } finally {
+      await p.remove();
     }
   },
 });

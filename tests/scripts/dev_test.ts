@@ -6,6 +6,7 @@
 import { isSourceChange, parseDevArgs, WATCHED } from "../../scripts/dev.ts";
 import { assert, assertEquals, assertMatch } from "../harness/assert.ts";
 import { exec, isRoot, NOT_ROOT } from "../harness/netns.ts";
+import { shimPath } from "../harness/path_shim.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 if (!isRoot) console.warn(`dev_test: the live run is ignored, ${NOT_ROOT}`);
@@ -84,6 +85,28 @@ Deno.test({
       await child.stderr.cancel().catch(() => {});
       await child.status;
       await Deno.remove(watch, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "deno task dev without iptables, apt-get failing: one line naming it, exit 1, nothing built",
+  ignore: !isRoot,
+  fn: async () => {
+    const p = await shimPath({ hide: /^iptables/, shims: { "apt-get": "exit 100" } });
+    try {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "scripts/dev.ts"],
+        cwd: ROOT,
+        env: { NO_COLOR: "1", PATH: p.path },
+        stdin: "null",
+      }).output();
+      const err = new TextDecoder().decode(out.stderr).trim();
+      assertEquals([out.code, new TextDecoder().decode(out.stdout)], [1, ""], err);
+      assertMatch(err.split("\n").at(-1)!, /^dev: apt-get could not install:.* iptables\b/);
+    } finally {
+      await p.remove();
     }
   },
 });

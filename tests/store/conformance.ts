@@ -2,7 +2,8 @@
  * The one conformance suite every {@linkcode LeaseStore} passes (etcd, local, the in-memory
  * test store): key layout and upstream bytes, create-if-absent races through the policy
  * manager, TTL expiry as a removal, renewal TTLs, reservations, garbage entries, watches that
- * resume, survive restarts and hand over snapshots after compaction.
+ * resume, survive restarts and hand over snapshots after compaction, and a store that lost its
+ * data (reset snapshots that hold removals, a plain one after the grace period).
  *
  * A store test file provides a {@linkcode Backing} factory and calls {@linkcode runConformance}
  * inside one `Deno.test`, so a server started around it is stopped in `finally`.
@@ -21,9 +22,12 @@ import {
 } from "../../mod/subnet/store.ts";
 import { PolicySubnetManager } from "../../mod/subnet/policy.ts";
 
+/** The reset grace period the stores of {@linkcode Backing.open} use (short, for the suite). */
+export const RESET_GRACE_TEST_MS = 1500;
+
 /** One fresh, empty backing store (etcd: a fresh prefix; local: a fresh directory). */
 export interface Backing {
-  /** A new client of this backing store, with its own connection. */
+  /** A new client of this backing store, with its own connection ({@linkcode RESET_GRACE_TEST_MS}). */
   open(): Promise<LeaseStore>;
   /** Writes `value` under `subnets/<name>` as etcdctl or upstream would (`ttl` null: none). */
   putRaw(name: string, value: string, ttlSeconds: number | null): Promise<void>;
@@ -35,6 +39,8 @@ export interface Backing {
   compact(): Promise<void>;
   /** Restarts the server, if the store has one; watches must survive it. */
   restart?(): Promise<void>;
+  /** Loses all data (etcd: restarted with an empty data directory; local: directory removed). */
+  wipe(): Promise<void>;
   /** The shortest TTL the store honours, in seconds. */
   minTtlSeconds: number;
   close(): Promise<void>;
@@ -336,6 +342,39 @@ const CASES: Record<string, Case> = {
     } finally {
       await w.close();
       await writer.close();
+    }
+  },
+
+  async "a store that lost its data: reset snapshots keep removals back until the grace ends"(
+    b,
+    store,
+  ) {
+    const w = new WatchReader(store, 0);
+    const own = new WatchReader(store, 0, { subnets: sn("10.5.1.0/24") });
+    const folded = new LeaseWatcher(null);
+    try {
+      assertEquals((await own.next()).kind, "snapshot");
+      folded.apply(await w.next());
+      await store.createLease(sn("10.5.1.0/24"), attrs("1.2.3.1"), 600);
+      await store.createLease(sn("10.5.2.0/24"), attrs("1.2.3.2"), 600);
+      while (folded.leases().length < 2) folded.apply(await w.next());
+      await b.wipe();
+      const r = await w.next(30_000);
+      assert(r.kind === "snapshot" && r.reset === true, JSON.stringify(r));
+      folded.apply(r);
+      assertEquals(show(folded.leases()), ["10.5.1.0/24 1.2.3.1", "10.5.2.0/24 1.2.3.2"]);
+      let o = await own.next(30_000);
+      while (o.kind === "events") o = await own.next(30_000); // our create, before the wipe
+      assert(o.reset === true && o.leases.length === 0, JSON.stringify(o));
+      await retrying(() => store.createLease(sn("10.5.1.0/24"), attrs("1.2.3.9"), 600));
+      for (let x = await w.next(30_000);; x = await w.next(30_000)) {
+        folded.apply(x);
+        if (x.kind === "snapshot" && !x.reset) break;
+      }
+      assertEquals(show(folded.leases()), ["10.5.1.0/24 1.2.3.9"]);
+    } finally {
+      await w.close();
+      await own.close();
     }
   },
 };

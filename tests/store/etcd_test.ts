@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "../harness/assert.ts";
 import { type EtcdServer, withEtcd } from "../harness/etcd.ts";
-import { type Backing, runConformance, WatchReader } from "./conformance.ts";
+import { type Backing, RESET_GRACE_TEST_MS, runConformance, WatchReader } from "./conformance.ts";
 import { createEtcdStore, joinKey } from "../../store/etcd.ts";
 import { Etcd3 } from "etcd3";
 import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
@@ -14,7 +14,8 @@ function rawClient(etcd: EtcdServer): Etcd3 {
 function backing(etcd: EtcdServer, raw: Etcd3, prefix: string): Backing {
   const key = (name: string) => `${prefix}/subnets/${name}`;
   return {
-    open: () => createEtcdStore({ endpoints: [etcd.endpoint], prefix }),
+    open: () =>
+      createEtcdStore({ endpoints: [etcd.endpoint], prefix, resetGraceMs: RESET_GRACE_TEST_MS }),
     async putRaw(name, value, ttl) {
       const put = raw.put(key(name)).value(value);
       if (ttl !== null) put.lease((await raw.leaseClient.leaseGrant({ TTL: ttl })).ID);
@@ -30,6 +31,7 @@ function backing(etcd: EtcdServer, raw: Etcd3, prefix: string): Backing {
     setConfig: async (text) => void await raw.put(`${prefix}/config`).value(text).exec(),
     compact: async () => void await etcd.compact(),
     restart: () => etcd.restart(),
+    wipe: () => etcd.wipe(),
     minTtlSeconds: 2,
     close: async () => void await raw.delete().prefix(`${prefix}/`).exec(),
   };

@@ -6,7 +6,8 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../harness/assert.ts";
 import { LeaseView, managed, P, serverSummary, setup, waitFor } from "../harness/kube_manager.ts";
 import { makeFifo, unblockAfter } from "../harness/fifo.ts";
-import { parseIP } from "../../mod/ip/mod.ts";
+import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
+import { leaseProblem } from "../../mod/lease/validate.ts";
 import type { LeaseAttrs } from "../../mod/lease/types.ts";
 import { KubeApiError } from "../../store/kube.ts";
 import { ConfigError } from "../../mod/errors.ts";
@@ -399,6 +400,28 @@ Deno.test("start-up errors carry upstream's messages", async (t) => {
         `subnet "10.99.0.0/16" specified in the flannel net config doesn't contain "10.244.1.0/24" PodCIDR of the "n1" node`,
       );
     });
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("kube mode ignores net-conf's SubnetLen: remote pod CIDRs of any length inside pass", async () => {
+  const s = await setup();
+  try {
+    const m = await s.start({
+      readTextFile: () => Promise.resolve('{"Network":"10.244.0.0/16","SubnetLen":26}'),
+    });
+    const config = await m.getNetworkConfig();
+    assertEquals([config.subnetLen, config.ipv6SubnetLen], [0, 0]);
+    const ctx = { config, onLink: [], own: null };
+    const check = (cidr: string) =>
+      leaseProblem({ subnet: parseCIDR(cidr), ipv6Subnet: null }, ctx);
+    assertEquals(check("10.244.2.0/24"), null, "a /24 podCIDR though SubnetLen says 26");
+    assertEquals(check("10.244.3.0/26"), null);
+    assertEquals(
+      check("10.244.0.0/16"),
+      'subnet "10.244.0.0/16" covers the whole Network "10.244.0.0/16"',
+    );
   } finally {
     await s.close();
   }

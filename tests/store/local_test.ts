@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../harness/assert.ts";
-import { type Backing, runConformance, WatchReader } from "./conformance.ts";
+import { type Backing, RESET_GRACE_TEST_MS, runConformance, WatchReader } from "./conformance.ts";
 import { createLocalStore, type LocalStoreOptions } from "../../store/local.ts";
 import { ConfigNotFoundError } from "../../mod/subnet/store.ts";
 import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
@@ -21,7 +21,8 @@ async function backing(extra: Partial<LocalStoreOptions> = {}): Promise<Backing>
   const dir = await Deno.makeTempDir({ prefix: "leases-" });
   const value = (name: string) => `${dir}/subnets/${name}`;
   const expiry = (name: string) => `${dir}/expiry/${name}`;
-  const open = () => createLocalStore({ dir, rescanMs: 1000, ...extra });
+  const open = () =>
+    createLocalStore({ dir, rescanMs: 1000, resetGraceMs: RESET_GRACE_TEST_MS, ...extra });
   await (await open()).close(); // creates the folders
   return {
     open,
@@ -38,6 +39,7 @@ async function backing(extra: Partial<LocalStoreOptions> = {}): Promise<Backing>
     },
     setConfig: (text) => Deno.writeTextFile(`${dir}/config`, text),
     compact: () => Promise.resolve(), // no history to compact: watches always start with a snapshot
+    wipe: () => Deno.remove(dir, { recursive: true }),
     minTtlSeconds: 1,
     close: () => Deno.remove(dir, { recursive: true }),
   };
@@ -270,5 +272,37 @@ Deno.test("local store: a bad entry present at start is logged once, not by both
     stop.abort();
     await store.close();
     await b.close();
+  }
+});
+
+Deno.test("local store: a lease file removed by hand (no store change) is lost data, not a removal", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leases-" });
+  const store = await createLocalStore({ dir, rescanMs: 100, pollMs: 0, resetGraceMs: 300 });
+  const sn = (i: number) => ({ subnet: parseCIDR(`10.5.${i}.0/24`), ipv6Subnet: null });
+  const attrs = { publicIP: parseIP("1.2.3.4"), publicIPv6: null, backendType: "" };
+  const all = new WatchReader(store, 0);
+  const own = new WatchReader(store, 0, { subnets: sn(1) });
+  try {
+    await store.createLease(sn(1), attrs, 600);
+    await store.createLease(sn(2), attrs, 600);
+    assertEquals((await all.next()).kind, "snapshot");
+    assertEquals((await own.next()).kind, "snapshot");
+    await Deno.remove(`${dir}/subnets/10.5.1.0-24`);
+    const r = await all.next();
+    assert(r.kind === "snapshot" && r.reset === true, JSON.stringify(r));
+    assertEquals(r.leases.map((l) => String(l.subnet)), ["10.5.2.0/24"]);
+    const o = await own.next();
+    assert(o.kind === "snapshot" && o.reset === true && o.leases.length === 0, JSON.stringify(o));
+    const plain = await all.next();
+    assert(plain.kind === "snapshot" && plain.reset === undefined, JSON.stringify(plain));
+    // A deletion through the store bumps the revision: an ordinary removal.
+    await store.deleteLease(sn(2));
+    const ev = await all.next();
+    assert(ev.kind === "events", JSON.stringify(ev));
+    assertEquals(ev.events.map((e) => `${e.type} ${e.lease.subnet}`), ["removed 10.5.2.0/24"]);
+  } finally {
+    await all.close();
+    await own.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -7,9 +7,9 @@ import { lookupBackend } from "../../../backends/mod.ts";
 import { type AgentDeps, type AgentState, runAgent } from "../../../mod/agent/agent.ts";
 import type { IfaceFacts } from "../../../mod/agent/iface.ts";
 import type { Clock } from "../../../mod/clock.ts";
-import { parseIP } from "../../../mod/ip/mod.ts";
+import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
 import { createLogger } from "../../../mod/log.ts";
-import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
+import { RTPROT_FLANNEL, RTPROT_KERNEL } from "../../../mod/reconcile/diff.ts";
 import { StoreUnavailableError } from "../../../mod/subnet/store.ts";
 import { ConfigError } from "../../../mod/errors.ts";
 import { FakeClock } from "../../harness/fake_clock.ts";
@@ -260,6 +260,60 @@ Deno.test("runAgent() ignores leases of another backend type and garbage VTEP da
   await until(() => lines.some((l) => l.includes("Initial sync")), "initial sync");
   assertEquals(kernel.entries.size, 3);
   assertStringIncludes(lines.join(""), "Ignoring non-vxlan subnet: type=host-gw");
+  assertStringIncludes(
+    lines.join(""),
+    'Ignoring lease "10.244.5.0/24": BackendData "???" is not a JSON object',
+  );
+  ctl.abort();
+  assertEquals(await run, 0);
+});
+
+Deno.test("runAgent() never programs hostile leases and says each once", async () => {
+  const { kernel, manager, lines, deps } = setup();
+  const underlay = {
+    kind: "route" as const,
+    dst: parseCIDR("198.18.0.0/24"),
+    gateway: null,
+    dev: "eth0",
+    onlink: false,
+  };
+  kernel.put(underlay, { protocol: RTPROT_KERNEL });
+  const hostile = ["198.18.0.0/24", "10.0.0.0/8", "0.0.0.0/0", "10.244.0.0/16"].map((subnet) =>
+    lease({ subnet, publicIP: "198.18.0.99", backendData: { VtepMAC: "aa:00:00:00:00:99" } })
+  );
+  const bcast = lease({
+    subnet: "10.244.5.0/24",
+    publicIP: "198.18.0.5",
+    backendData: { VtepMAC: "ff:ff:ff:ff:ff:ff" },
+  });
+  manager.leases = [peer(2), ...hostile, bcast];
+  const ctl = new AbortController();
+  const run = runAgent(deps, ctl.signal);
+  await until(() => lines.some((l) => l.includes("Initial sync")), "initial sync");
+  // Renewals re-send the same values; the instant clock runs many full passes meanwhile.
+  manager.push([...hostile, bcast].map((l) => ({ type: "added" as const, lease: l })));
+  await new Promise((r) => setTimeout(r, 20));
+  const ignored = () => lines.filter((l) => l.includes("Ignoring lease"));
+  assertEquals(ignored().length, 5, ignored().join("\n"));
+  assertEquals(kernel.entries.get("route 198.18.0.0/24")?.entry, underlay, "underlay intact");
+  assertEquals(kernel.entries.get("route 198.18.0.0/24")?.protocol, RTPROT_KERNEL);
+  assertEquals(kernel.keys().filter((k) => k.startsWith("route")), [
+    "route 10.244.2.0/24",
+    "route 198.18.0.0/24",
+  ]);
+  // A valid update of a skipped lease is programmed; a lease that turns bad loses its entries.
+  const fixed = {
+    ...bcast,
+    attrs: { ...bcast.attrs, backendData: { VtepMAC: "aa:00:00:00:00:05" } },
+  };
+  const broken = { ...peer(2), attrs: { ...peer(2).attrs, backendData: { VNI: "x" } } };
+  manager.push([{ type: "added", lease: fixed }, { type: "added", lease: broken }]);
+  await until(
+    () => kernel.entries.has("route 10.244.5.0/24") && !kernel.entries.has("route 10.244.2.0/24"),
+    "fixed and broken",
+  );
+  assertEquals(kernel.keys().filter((k) => k.includes("10.244.2.0")), []);
+  assertStringIncludes(ignored().at(-1)!, 'Ignoring lease "10.244.2.0/24": BackendData: VNI "x"');
   ctl.abort();
   assertEquals(await run, 0);
 });

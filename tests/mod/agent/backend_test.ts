@@ -1,8 +1,8 @@
 /**
  * The backend contract, checked for every registered backend: parseConfig accepts its empty
  * options, prepare is idempotent, desiredState is pure (same leases → same entries, inputs
- * untouched, own-type leases only) and its entries stay inside the devices and networks the
- * reconciler is told to own.
+ * untouched, own-type leases only), its entries stay inside the devices and networks the
+ * reconciler is told to own, and its `check` passes good leases and refuses a bare one.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
 import { FakeKernel } from "../../harness/fake_kernel.ts";
@@ -80,5 +80,9 @@ for (const [type, factory] of Object.entries(BACKENDS)) {
     for (const e of a) {
       assert(isOwned({ entry: e, protocol: RTPROT_FLANNEL, permanent: true }, scope), entryKey(e));
     }
+    assert(first.check !== undefined, "every backend checks the leases it plans");
+    for (const l of input) assertEquals(first.check(l), null, "good leases pass the check");
+    const bare = { ...input[0]!, attrs: { backendType: type, publicIP: null, publicIPv6: null } };
+    assert(first.check(bare) !== null, "a lease without public addresses is refused");
   });
 }

@@ -14,14 +14,19 @@ const D6: LeaseSpec = { subnet: "10.3.4.0/24", ipv6Subnet: "fd00:4::/64", public
 const D6b: LeaseSpec = { subnet: "10.3.4.0/24", ipv6Subnet: "fd00:5::/64", publicIP: "198.18.0.4" };
 
 type Step =
-  | { snapshot: LeaseSpec[] }
+  | { snapshot: LeaseSpec[]; reset?: true }
   | { events: [("added" | "removed"), LeaseSpec][] };
 
 const snap = (...l: LeaseSpec[]): Step => ({ snapshot: l });
+/** The snapshot of a store that lost its data. */
+const resetSnap = (...l: LeaseSpec[]): Step => ({ snapshot: l, reset: true });
 const evs = (...e: [("added" | "removed"), LeaseSpec][]): Step => ({ events: e });
 
 function toResult(s: Step): LeaseWatchResult {
-  if ("snapshot" in s) return { kind: "snapshot", leases: s.snapshot.map(lease) };
+  if ("snapshot" in s) {
+    const leases = s.snapshot.map(lease);
+    return s.reset ? { kind: "snapshot", leases, reset: true } : { kind: "snapshot", leases };
+  }
   return { kind: "events", events: s.events.map(([type, l]) => ({ type, lease: lease(l) })) };
 }
 
@@ -104,6 +109,30 @@ const TABLE: { name: string; steps: Step[]; want: string[][] }[] = [
     steps: [snap(D6), evs(["removed", { subnet: D6b.subnet!, ipv6Subnet: D6b.ipv6Subnet! }])],
     want: [["added 10.3.4.0/24,fd00:4::/64 198.18.0.4"], ["removed 10.3.4.0/24,fd00:5::/64 null"]],
   },
+  {
+    name: "a reset snapshot adds and updates but keeps leases it lacks (not re-registered yet)",
+    steps: [snap(A, B, C), resetSnap(A2), evs(["added", B]), snap(A2, B)],
+    want: [
+      [
+        "added 10.3.1.0/24 198.18.0.1",
+        "added 10.3.2.0/24 198.18.0.2",
+        "added 10.3.3.0/24 198.18.0.3",
+      ],
+      ["added 10.3.1.0/24 198.18.0.9"],
+      ["added 10.3.2.0/24 198.18.0.2"],
+      ["removed 10.3.3.0/24 198.18.0.3"],
+    ],
+  },
+  {
+    name: "an empty reset snapshot removes nothing; two resets in a row still hold",
+    steps: [snap(A, B), resetSnap(), resetSnap(B), snap(B)],
+    want: [
+      ["added 10.3.1.0/24 198.18.0.1", "added 10.3.2.0/24 198.18.0.2"],
+      [],
+      [],
+      ["removed 10.3.1.0/24 198.18.0.1"],
+    ],
+  },
 ];
 
 Deno.test("LeaseWatcher folds snapshots and events (table)", async (t) => {
@@ -137,4 +166,16 @@ Deno.test("LeaseWatcher logs upstream's line for an unknown removal", () => {
     lines[0]!.slice(lines[0]!.indexOf("] ") + 2),
     "Removed subnet (10.3.3.0/24) and ipv6 subnet (null) were not found\n",
   );
+});
+
+Deno.test("LeaseWatcher says how many leases a reset snapshot keeps", () => {
+  const lines: string[] = [];
+  const log = createLogger({ write: (l) => lines.push(l.slice(l.indexOf("] ") + 2, -1)) });
+  const w = new LeaseWatcher(null, log);
+  w.reset([A, B, C].map(lease));
+  w.reset([lease(B)], { hold: true });
+  assertEquals(lines, [
+    "The store lost its data: keeping 2 of 3 remote leases until they re-register or the grace period ends",
+  ]);
+  assertEquals(w.leases().length, 3);
 });

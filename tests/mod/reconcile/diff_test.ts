@@ -2,6 +2,8 @@ import { assert, assertEquals } from "../../harness/assert.ts";
 import fc from "fast-check";
 import {
   diff,
+  Differ,
+  isForeignRoute,
   isOwned,
   type Observed,
   RTPROT_FLANNEL,
@@ -68,6 +70,34 @@ Deno.test("isOwned() claims only flannel's entries", async (t) => {
   }
 });
 
+Deno.test("isForeignRoute() marks connected routes and routes outside the networks", async (t) => {
+  const cases: [string, Observed, boolean][] = [
+    ["the underlay's connected route", obs(r("198.18.0.0/24", "0.0.0.0", "eth0"), 2), true],
+    ["a connected route inside", obs(r("10.244.1.0/24", "0.0.0.0", "cni0"), 2), true],
+    ["an operator's route outside", obs(r("192.168.0.0/24", "198.18.0.1", "eth0"), 3), true],
+    ["our route", obs(r("10.244.2.0/24", "10.244.2.0")), false],
+    [
+      "upstream's route inside (proto boot)",
+      obs(r("10.244.2.0/24", "198.18.0.2", "eth0"), 3),
+      false,
+    ],
+    ["a neighbour", obs(n("198.18.0.2", "aa:00:00:00:00:02", "eth0")), false],
+  ];
+  for (const [name, o, want] of cases) {
+    await t.step(name, () => assertEquals(isForeignRoute(o, scope), want));
+  }
+});
+
+Deno.test("Differ leaves a desired route blocked by a connected one and reports it", () => {
+  const wanted = r("198.18.0.0/24", "198.18.0.0");
+  const connected = obs(r("198.18.0.0/24", "0.0.0.0", "eth0", false), RTPROT_KERNEL);
+  const d = new Differ(want(wanted, r("10.244.2.0/24", "10.244.2.0")), scope);
+  d.observe(connected);
+  assertEquals(show(d.ops()), ["replace route 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink"]);
+  assertEquals([...d.blocked()], [["route 198.18.0.0/24", { want: wanted, found: connected }]]);
+  assertEquals([...d.connected()], ["route 198.18.0.0/24"]);
+});
+
 Deno.test("diff() replaces missing or different entries and deletes owned extras", () => {
   const desired = want(
     n("10.244.2.0", "aa:00:00:00:00:02"),
@@ -112,20 +142,39 @@ Deno.test("diff() deletes our stale route on another device under the same key",
   ]);
 });
 
+Deno.test("diff() adopts a desired route of another protocol (upstream's proto boot)", () => {
+  const onVtep = r("10.244.2.0/24", "10.244.2.0");
+  const onEth0 = r("10.244.3.0/24", "198.18.0.3", "eth0", false);
+  const observed = [obs(onVtep, 3), obs(onEth0, 3), obs(n("10.244.2.0", "aa:00:00:00:00:02"), 3)];
+  assertEquals(
+    show(diff(want(onVtep, onEth0, n("10.244.2.0", "aa:00:00:00:00:02")), observed, scope)),
+    [
+      "replace route 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink",
+      "replace route 10.244.3.0/24 via 198.18.0.3 dev eth0",
+    ],
+  );
+});
+
 Deno.test("diff() of matching state is empty", () => {
   const e = [n("10.244.2.0", "aa:00:00:00:00:02"), r("10.244.2.0/24", "10.244.2.0")];
   assertEquals(diff(want(...e), e.map((x) => obs(x)), scope), []);
 });
 
-/** The diff as first written (observed grouped by key, then desired walked): the oracle. */
+/**
+ * The diff as first written (observed grouped by key, then desired walked): the oracle. A
+ * desired route whose key holds someone else's route (`isForeignRoute`) is not replaced.
+ */
 function groupedDiff(desired: Map<string, Entry>, observed: Observed[]): string[] {
   const seen = new Map<string, Observed[]>();
   for (const o of observed) seen.set(entryKey(o.entry), [...seen.get(entryKey(o.entry)) ?? [], o]);
   const out: string[] = [];
   const same = (a: Entry, b: Entry) => describeEntry(a) === describeEntry(b);
+  const ourProto = (o: Observed) => o.entry.kind !== "route" || o.protocol === scope.protocol;
   for (const [k, w] of desired) {
     const have = seen.get(k) ?? [];
-    if (!have.some((o) => same(o.entry, w))) out.push(`replace ${describeEntry(w)}`);
+    const blocked = have.some((o) => isForeignRoute(o, scope));
+    const inPlace = have.some((o) => same(o.entry, w) && ourProto(o));
+    if (!inPlace && !blocked) out.push(`replace ${describeEntry(w)}`);
     for (const o of have) {
       if (!same(o.entry, w) && o.entry.dev !== w.dev && isOwned(o, scope)) {
         out.push(`delete ${describeEntry(o.entry)}`);

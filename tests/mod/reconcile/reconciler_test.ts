@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../../harness/assert.ts";
 import { FakeKernel } from "../../harness/fake_kernel.ts";
 import { FakeClock } from "../../harness/fake_clock.ts";
 import { Reconciler } from "../../../mod/reconcile/reconciler.ts";
-import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
+import { RTPROT_FLANNEL, RTPROT_KERNEL } from "../../../mod/reconcile/diff.ts";
 import type { Entry } from "../../../mod/reconcile/entries.ts";
 import { createLogger } from "../../../mod/log.ts";
 import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
@@ -208,4 +208,70 @@ Deno.test("Reconciler.requestPass() waits for run(), then passes at once and res
   assertEquals(kernel.entries.size, 3);
   ctl.abort();
   await done;
+});
+
+const route = (dst: string, gw: string | null, dev: string, onlink: boolean): Entry => ({
+  kind: "route",
+  dst: parseCIDR(dst),
+  gateway: gw === null ? null : parseIP(gw),
+  dev,
+  onlink,
+});
+
+Deno.test("Reconciler.fullPass() never replaces a connected route, says so once", async () => {
+  const { kernel, rec, lines } = setup();
+  const connected = route("10.244.9.0/24", null, "br9", false);
+  kernel.put(connected, { protocol: RTPROT_KERNEL });
+  rec.setGroup("a", [route("10.244.9.0/24", "10.244.9.0", "flannel.1", true)]);
+  for (let i = 0; i < 3; i++) await rec.fullPass();
+  assertEquals(kernel.entries.get("route 10.244.9.0/24"), {
+    entry: connected,
+    protocol: RTPROT_KERNEL,
+  });
+  const said = lines.filter((l) => l.includes("Not replacing"));
+  assertEquals(said.length, 1);
+  assert(
+    said[0]!.endsWith(
+      "Not replacing route 10.244.9.0/24 dev br9 proto kernel: it is not flannel's " +
+        "(wanted: route 10.244.9.0/24 via 10.244.9.0 dev flannel.1 onlink)\n",
+    ),
+    said[0],
+  );
+  // A changed desired entry under that key: the flush skips it too.
+  rec.setGroup("a", [route("10.244.9.0/24", "198.18.0.9", "flannel.1", false)]);
+  assertEquals(await rec.flush(), { replaced: 0, deleted: 0, failed: 0 });
+  assertEquals(kernel.entries.get("route 10.244.9.0/24")?.protocol, RTPROT_KERNEL);
+  // Once the connected route is gone, the next pass puts ours in.
+  kernel.entries.delete("route 10.244.9.0/24");
+  assertEquals((await rec.fullPass()).replaced, 1);
+  assertEquals(kernel.entries.get("route 10.244.9.0/24")?.protocol, RTPROT_FLANNEL);
+});
+
+Deno.test("Reconciler.flush() skips the keys of connected routes the last pass saw", async () => {
+  const { kernel, rec } = setup();
+  kernel.put(route("10.244.1.0/24", null, "cni0", false), { protocol: RTPROT_KERNEL });
+  await rec.fullPass();
+  rec.setGroup("a", [route("10.244.1.0/24", "10.244.1.0", "flannel.1", true), ...peer(2)]);
+  assertEquals(await rec.flush(), { replaced: 3, deleted: 0, failed: 0 });
+  assertEquals(kernel.entries.get("route 10.244.1.0/24")?.entry.dev, "cni0");
+  rec.deleteGroup("a"); // nor is the connected route deleted
+  await rec.flush();
+  assertEquals(kernel.keys(), ["route 10.244.1.0/24"]);
+});
+
+Deno.test("Reconciler.setGroup() never desires a route outside the cluster networks", async () => {
+  const { kernel, rec, lines } = setup();
+  kernel.put(route("198.18.0.0/24", null, "eth0", false), { protocol: RTPROT_KERNEL });
+  rec.setGroup("a", [...peer(2), route("198.18.0.0/24", "198.18.0.0", "flannel.1", true)]);
+  assertEquals(rec.size, 3);
+  assertEquals(await rec.flush(), { replaced: 3, deleted: 0, failed: 0 });
+  assertEquals(kernel.entries.get("route 198.18.0.0/24")?.entry.dev, "eth0");
+  assert(
+    lines.some((l) =>
+      l.includes(
+        "Not programming route 198.18.0.0/24 via 198.18.0.0 dev flannel.1 onlink: " +
+          "outside the cluster networks",
+      )
+    ),
+  );
 });

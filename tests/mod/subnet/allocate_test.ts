@@ -2,6 +2,7 @@ import { assert, assertEquals, assertThrows } from "../../harness/assert.ts";
 import fc from "fast-check";
 import {
   allocateSubnets,
+  countedSubnets,
   familyRange,
   freeSubnets,
   isCompatible,
@@ -104,4 +105,31 @@ Deno.test("allocateSubnets() throws OutOfSubnetsError when the range is full", (
     err.message,
     "out of subnets: every subnet in 10.3.1.0/24 ... 10.3.3.0/24 is leased",
   );
+});
+
+Deno.test("countedSubnets() drops subnets outside or as large as the network, per family", () => {
+  const { taken, ignored } = countedSubnets(DUAL, [
+    sn("10.3.6.0/24", "fd00:3:0:6::/64"),
+    sn("10.3.0.0/16", "fd00:3:0:7::/64"),
+    sn("10.3.8.0/24", "fd00:99::/64"),
+    sn("10.3.9.128/25"),
+  ]);
+  assertEquals(taken.map((t) => `${t.subnet} ${t.ipv6Subnet}`), [
+    "10.3.6.0/24 fd00:3:0:6::/64",
+    "null fd00:3:0:7::/64",
+    "10.3.8.0/24 null",
+    "10.3.9.128/25 null",
+  ]);
+  assertEquals(ignored, [
+    {
+      lease: "10.3.0.0/16&fd00:3:0:7::/64",
+      reason: 'subnet "10.3.0.0/16" covers the whole Network "10.3.0.0/16"',
+    },
+    {
+      lease: "10.3.8.0/24&fd00:99::/64",
+      reason: 'subnet "fd00:99::/64" is not inside IPv6Network "fd00:3::/56"',
+    },
+  ]);
+  // With the whole-Network lease dropped, allocation finds room again.
+  assertEquals(String(allocateSubnets(DUAL, taken, () => 0).subnet), "10.3.1.0/24");
 });

@@ -146,6 +146,36 @@ Deno.test("acquireLease() keeps a reservation a reservation (upstream makes it a
   );
 });
 
+Deno.test("acquireLease() is not blocked by leases outside or as large as the Network", async () => {
+  const { store, manager, lines } = setup();
+  for (const k of ["10.3.0.0-16", "0.0.0.0-0", "10.0.0.0-8", "198.18.0.0-24"]) {
+    store.putRaw(k, '{"PublicIP":"9.9.9.9"}', null);
+  }
+  let raced = 0; // one create conflict: the list is read twice, the lines are said once
+  store.beforeCreate = (s) => {
+    if (raced++ === 0) store.putRaw(String(s.subnet).replace("/", "-"), '{"PublicIP":"9.9.9.8"}');
+  };
+  const sm = manager(undefined, 0);
+  const l = await sm.acquireLease(await sm.getNetworkConfig(), attrs("1.2.3.4"), signal);
+  assertEquals(String(l.subnet), "10.3.6.0/24");
+  const said = lines.filter((x) => x.includes("does not block allocation"));
+  assertEquals(said.sort(), [
+    'Lease "0.0.0.0/0" does not block allocation: subnet "0.0.0.0/0" is not inside Network "10.3.0.0/16"',
+    'Lease "10.0.0.0/8" does not block allocation: subnet "10.0.0.0/8" is not inside Network "10.3.0.0/16"',
+    'Lease "10.3.0.0/16" does not block allocation: subnet "10.3.0.0/16" covers the whole Network "10.3.0.0/16"',
+    'Lease "198.18.0.0/24" does not block allocation: subnet "198.18.0.0/24" is not inside Network "10.3.0.0/16"',
+  ]);
+  assertEquals(store.readRaw("10.3.0.0-16"), '{"PublicIP":"9.9.9.9"}', "left alone");
+});
+
+Deno.test("acquireLease() does not reuse a previous subnet a /25 lease overlaps", async () => {
+  const { store, manager } = setup();
+  store.putRaw("10.3.9.128-25", '{"PublicIP":"9.9.9.9"}', 86400);
+  const sm = manager("10.3.9.0/24", 0);
+  const l = await sm.acquireLease(await sm.getNetworkConfig(), attrs("1.2.3.4"), signal);
+  assertEquals(String(l.subnet), "10.3.3.0/24", "the /25 still counts as taken");
+});
+
 Deno.test("acquireLease() says out of subnets clearly", async () => {
   const { manager } = setup(
     '{ "Network": "10.3.0.0/16", "SubnetMin": "10.3.1.0", "SubnetMax": "10.3.2.0" }',

@@ -47,6 +47,9 @@ Deno.test({
         const routes = await h.ns.ip("route", "show", "10.244.200.0/24");
         assert(routes.trim() === "", "no route for the garbage lease");
         assert(h.agent!.running);
+        await h.agent!.waitFor(
+          /Ignoring lease "10\.244\.201\.0\/24": BackendData: VtepMAC "zz" is not a MAC address/,
+        );
       }
     }),
 });

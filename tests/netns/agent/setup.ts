@@ -19,6 +19,7 @@ import {
   hostGwState,
   type Peer,
   peerOf,
+  type RouteProto,
   vxlanState,
 } from "./state.ts";
 
@@ -97,15 +98,23 @@ export async function assertPodsPing(hosts: Host[], timeoutMs = 10_000): Promise
   }
 }
 
-/** Each host's kernel state equals exactly what its peers' leases call for. */
+/**
+ * Each host's kernel state equals exactly what its peers' leases call for; `protoOf` says per
+ * host which routes count ({@linkcode RouteProto}: `"any"` where upstream flanneld wrote them).
+ */
 export async function assertExactState(
   peers: Peer[],
   kind: "vxlan" | "host-gw",
   timeoutMs = 10_000,
+  protoOf: (p: Peer) => RouteProto = () => "242",
 ) {
   for (const self of peers) {
-    const want = kind === "vxlan" ? expectedVxlan(self, peers) : expectedHostGw(self, peers);
-    const read = () => kind === "vxlan" ? vxlanState(self.host) : hostGwState(self.host);
+    const proto = protoOf(self);
+    const want = kind === "vxlan"
+      ? expectedVxlan(self, peers, 1, proto)
+      : expectedHostGw(self, peers, proto);
+    const read = () =>
+      kind === "vxlan" ? vxlanState(self.host, 1, true, proto) : hostGwState(self.host, proto);
     await eventually(async () => JSON.stringify(await read()) === JSON.stringify(want), timeoutMs);
     assertEquals(await read(), want, `kernel state of host ${self.host.index}`);
   }

@@ -3,6 +3,7 @@
  * still runs to the end (a second signal only says so), errors become status 1 with a line.
  */
 import { assertEquals, assertStringIncludes } from "../../harness/assert.ts";
+import { setupFailureLine } from "../../../scripts/sandbox/session.ts";
 
 const SESSION = new URL("../../../scripts/sandbox/session.ts", import.meta.url).href;
 
@@ -59,4 +60,14 @@ Deno.test("cacheDeps() installs what the lockfile says (idempotent, quiet)", asy
   const { cacheDeps } = await import("../../../scripts/sandbox/session.ts");
   await cacheDeps();
   await cacheDeps();
+});
+
+Deno.test("setupFailureLine() is setup.sh's last line as the script's own", () => {
+  const stderr = "setup: installing iptables\nE: Unable to locate package\n" +
+    "setup: apt-get could not install: iptables (install them, then run again)\n";
+  assertEquals(
+    setupFailureLine("demo", stderr),
+    "demo: apt-get could not install: iptables (install them, then run again)",
+  );
+  assertEquals(setupFailureLine("dev", ""), "dev: scripts/setup.sh failed");
 });
