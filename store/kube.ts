@@ -23,6 +23,7 @@ import { type Clock, systemClock } from "../mod/clock.ts";
 import { parseNetworkConfig } from "../mod/config/net_conf.ts";
 import { ConfigError, errorText } from "../mod/errors.ts";
 import type { Logger } from "../mod/log.ts";
+import { readRegularFileSync } from "../mod/regular_file.ts";
 import { annotationNames } from "../mod/lease/annotations.ts";
 import { connectKube, type KubeApi } from "./kube/client.ts";
 import { eventQueueDepth, kubeTarget, nodeNameSource } from "./kube/config.ts";
@@ -107,10 +108,13 @@ async function resolveNodeName(api: KubeApi, o: KubeManagerOptions, clock: Clock
   }
 }
 
+/** Reads a file that must be regular (a FIFO at `--net-config-path` must not hang the start). */
+const readRegularFile = (path: string) => Promise.resolve().then(() => readRegularFileSync(path));
+
 async function readNetConf(o: KubeManagerOptions) {
   let text: string;
   try {
-    text = await (o.readTextFile ?? Deno.readTextFile)(o.netConfigPath);
+    text = await (o.readTextFile ?? readRegularFile)(o.netConfigPath);
   } catch (err) {
     throw new ConfigError(`failed to read net conf: ${errorText(err)}`, { cause: err });
   }

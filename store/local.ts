@@ -24,6 +24,7 @@ import { subnetKey } from "../mod/lease/key.ts";
 import type { Lease, LeaseAttrs, LeaseSubnets } from "../mod/lease/types.ts";
 import { encodeLeaseAttrs } from "../mod/lease/value.ts";
 import { type Logger, silentLogger } from "../mod/log.ts";
+import { readRegularFileSync } from "../mod/regular_file.ts";
 import {
   ConfigNotFoundError,
   decodeLeaseEntry,
@@ -41,6 +42,8 @@ import { watchLocal } from "./local_watch.ts";
 
 /** Default period of the watch's full rescan. */
 export const LOCAL_RESCAN_MS = 10_000;
+/** Default period of the watch's revision check (store/local_watch.ts). */
+export const LOCAL_POLL_MS = 250;
 
 export interface LocalStoreOptions {
   /** `--local-store-dir`: the shared lease directory (created if missing). */
@@ -51,8 +54,8 @@ export interface LocalStoreOptions {
   log?: Logger;
   /** Watch rescan period (default {@linkcode LOCAL_RESCAN_MS}). */
   rescanMs?: number;
-  /** Watch with `Deno.watchFs` too (default true); false: rescans only. */
-  fsEvents?: boolean;
+  /** Watch revision check period (default {@linkcode LOCAL_POLL_MS}); 0: rescans only. */
+  pollMs?: number;
   /** From a reset snapshot to the plain one (default {@linkcode RESET_GRACE_MS}). */
   resetGraceMs?: number;
 }
@@ -84,12 +87,14 @@ export class LocalStore implements LeaseStore {
     this.name = `local ${files.dir}`;
   }
 
-  async getNetworkConfig(): Promise<string> {
+  /** The config file's text; a FIFO or directory there is an error, never a hang. */
+  getNetworkConfig(): Promise<string> {
     try {
-      return await Deno.readTextFile(this.#configFile);
+      return Promise.resolve(readRegularFileSync(this.#configFile));
     } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-      throw new ConfigNotFoundError(`flannel config not found: no file "${this.#configFile}"`);
+      if (!(err instanceof Deno.errors.NotFound)) return Promise.reject(err);
+      const msg = `flannel config not found: no file "${this.#configFile}"`;
+      return Promise.reject(new ConfigNotFoundError(msg));
     }
   }
 
@@ -98,6 +103,7 @@ export class LocalStore implements LeaseStore {
   }
 
   #decode(name: string, e: RawEntry): Lease | SkippedEntry {
+    if (e.skip !== undefined) return { key: name, reason: e.skip };
     if (Number.isNaN(e.expiresAt)) return { key: name, reason: "its expiry file is not a time" };
     return decodeLeaseEntry(name, e.value, e.expiresAt === null ? null : new Date(e.expiresAt));
   }
@@ -193,7 +199,7 @@ export class LocalStore implements LeaseStore {
       clock: this.#clock,
       log: this.#log,
       rescanMs: this.#opts.rescanMs ?? LOCAL_RESCAN_MS,
-      fsEvents: this.#opts.fsEvents ?? true,
+      pollMs: this.#opts.pollMs ?? LOCAL_POLL_MS,
       decode: (name: string, e: RawEntry) => this.#decode(name, e),
       isExpired: (e: RawEntry) => this.#isExpired(e),
       sweep: (names: string[]) => this.#sweep(names),

@@ -16,17 +16,44 @@
  * even for writers that skip the lock (hand edits). Order makes crashes harmless: the expiry is
  * written before the value (a crash leaves an orphan expiry, swept later, never a value
  * without TTL that would live forever) and removed after it. Reads are synchronous: a scan of
- * 5,000 leases takes tens of milliseconds, less than through the thread pool.
+ * 5,000 leases takes tens of milliseconds, less than through the thread pool. So every file is
+ * read with mod/regular_file.ts, which never blocks: a FIFO, a directory or a socket placed
+ * under `subnets/` is an entry with a `skip` reason (reported once, never read, never
+ * deleted), a non-regular `expiry/<key>` makes its entry skipped, and an orphan one is left
+ * alone — nothing a hand can put in the directory freezes or stops the agents sharing it.
  */
+import { NotRegularFileError, readRegularFileSync } from "../mod/regular_file.ts";
 
 /** One stored entry, raw. */
 export interface RawEntry {
   value: string;
   /** Expiration in ms since the epoch; null without TTL; NaN when the expiry file is garbage. */
   expiresAt: number | null;
+  /** Why the entry cannot be used (`it is a FIFO, not a regular file`); absent for files. */
+  skip?: string;
 }
 
 const ENOENT = (err: unknown) => err instanceof Deno.errors.NotFound;
+
+/** The text at `path`; null when absent; the error when it is not a regular file. */
+function readOrSkip(path: string): string | null | NotRegularFileError {
+  try {
+    return readRegularFileSync(path);
+  } catch (err) {
+    if (ENOENT(err)) return null;
+    if (err instanceof NotRegularFileError) return err;
+    throw err;
+  }
+}
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (err) {
+    if (ENOENT(err)) return null;
+    throw err;
+  }
+}
 
 /** The directory of a local store. */
 export class LocalDir {
@@ -71,12 +98,8 @@ export class LocalDir {
 
   /** The revision counter (0 before the first change). */
   revision(): number {
-    try {
-      return Number(Deno.readTextFileSync(`${this.dir}/revision`).trim()) || 0;
-    } catch (err) {
-      if (ENOENT(err)) return 0;
-      throw err;
-    }
+    const text = readOrSkip(`${this.dir}/revision`);
+    return typeof text === "string" ? Number(text.trim()) || 0 : 0;
   }
 
   /** Bumps the revision; call under the exclusive lock. */
@@ -97,25 +120,25 @@ export class LocalDir {
     Deno.renameSync(tmp, path);
   }
 
-  /** Reads one entry; null when its value file is absent. */
+  /** Reads one entry; null when its value file is absent; never blocks (FIFOs are skipped). */
   read(name: string): RawEntry | null {
-    let value: string;
-    try {
-      value = Deno.readTextFileSync(`${this.subnets}/${name}`);
-    } catch (err) {
-      if (ENOENT(err)) return null;
-      throw err;
+    const value = readOrSkip(`${this.subnets}/${name}`);
+    if (value === null) return null;
+    if (value instanceof NotRegularFileError) {
+      return { value: "", expiresAt: null, skip: `it is ${value.what}, not a regular file` };
     }
-    let expiresAt: number | null = null;
-    try {
-      expiresAt = Date.parse(Deno.readTextFileSync(`${this.expiry}/${name}`).trim());
-    } catch (err) {
-      if (!ENOENT(err)) throw err;
+    const expiry = readOrSkip(`${this.expiry}/${name}`);
+    if (expiry instanceof NotRegularFileError) {
+      return {
+        value,
+        expiresAt: NaN,
+        skip: `its expiry file is ${expiry.what}, not a regular file`,
+      };
     }
-    return { value, expiresAt };
+    return { value, expiresAt: expiry === null ? null : Date.parse(expiry.trim()) };
   }
 
-  /** Names of every entry (dot files skipped). */
+  /** Names of every entry (dot files skipped; what they are is read's business). */
   names(): string[] {
     const out: string[] = [];
     for (const e of Deno.readDirSync(this.subnets)) if (!e.name.startsWith(".")) out.push(e.name);
@@ -136,9 +159,9 @@ export class LocalDir {
     });
   }
 
-  /** Names that have an expiry file. */
+  /** Names that have an expiry file (regular files only: nothing else is ours to sweep). */
   expiryNames(): string[] {
-    return [...Deno.readDirSync(this.expiry)].map((e) => e.name);
+    return [...Deno.readDirSync(this.expiry)].filter((e) => e.isFile).map((e) => e.name);
   }
 
   #writeExpiry(name: string, expiresAt: number | null): void {
@@ -152,6 +175,8 @@ export class LocalDir {
    */
   create(name: string, e: RawEntry): boolean {
     if (this.read(name) !== null) return false;
+    // Something that is not a file sits at the expiry path: the name cannot be used.
+    if (readOrSkip(`${this.expiry}/${name}`) instanceof NotRegularFileError) return false;
     this.#writeExpiry(name, e.expiresAt);
     const tmp = this.#tmpName();
     Deno.writeTextFileSync(tmp, e.value, { mode: 0o644 });
@@ -181,7 +206,8 @@ export class LocalDir {
 
   /** Removes an expiry file whose value is gone (a crash between the two writes). */
   removeOrphanExpiry(name: string): void {
-    if (this.read(name) === null) this.#remove(`${this.expiry}/${name}`);
+    const path = `${this.expiry}/${name}`;
+    if (this.read(name) === null && lstatOrNull(path)?.isFile) this.#remove(path);
   }
 
   #remove(path: string): boolean {

@@ -1,8 +1,9 @@
 /**
  * The local store's watch: a snapshot, then changes found by diffing the directory against
- * what this watch last saw — per name on `Deno.watchFs` (inotify) events, and as a full rescan
- * every `rescanMs` so nothing is missed (an overflowed inotify queue, a file system without
- * events); an expiry timer turns a lease whose time is up into a removal.
+ * what this watch last saw — scanned whenever the store's revision moves (read every
+ * `pollMs`: every change made through a store bumps it) and as a full rescan every
+ * `rescanMs`, which finds hand edits too; an expiry timer turns a lease whose time is up into
+ * a removal.
  *
  * Design notes: there is no change log on disk, so a watch always starts with a snapshot
  * (whatever revision it is given) and reports states, not every intermediate write: a lease
@@ -15,6 +16,14 @@
  * change through a store bumps it, so the file was lost, not deleted), is announced once; each
  * watch then hands over a snapshot marked `reset` (a full watch a plain one the grace period
  * later) instead of reporting removals.
+ *
+ * Why no `Deno.watchFs` (inotify): in Deno 2.9.6 its event thread opens every path an event
+ * names with a blocking `open(2)` (to compare it with the watched paths), so a FIFO created in
+ * a watched directory freezes that thread for good: no more events, and the process can no
+ * longer close the watcher or exit. Anyone with write access to `subnets/` could stop every
+ * agent sharing it. Reading one small file every `pollMs` costs microseconds and opens
+ * nothing but regular files (mod/regular_file.ts); a change is seen within `pollMs` instead
+ * of at once, and a scan then reads every entry (tens of milliseconds for 5,000).
  */
 import type { Clock } from "../mod/clock.ts";
 import { errorText } from "../mod/errors.ts";
@@ -34,10 +43,10 @@ export interface LocalWatchContext {
   files: LocalDir;
   clock: Clock;
   log: Logger;
-  /** Period of the full rescan. */
+  /** Period of the full rescan (finds hand edits, which leave the revision alone). */
   rescanMs: number;
-  /** Use `Deno.watchFs`; without it changes are seen at the next rescan. */
-  fsEvents: boolean;
+  /** Period of the revision check (a change through any store → a scan); 0: rescans only. */
+  pollMs: number;
   decode(name: string, e: RawEntry): Lease | SkippedEntry;
   isExpired(e: RawEntry): boolean;
   /** Deletes entries found expired (so other readers see them go too). */
@@ -82,71 +91,28 @@ function diff(ctx: LocalWatchContext, state: State, fresh: State, names: Iterabl
   return { events, skipped, expired };
 }
 
-/** Names touched by file-system events, and a way to wait for the next ones. */
-class FsEvents {
-  readonly names = new Set<string>();
-  #wake: (() => void) | null = null;
-  /** Ends the current wait (a reset was announced). */
-  readonly poke = () => this.#wake?.();
-  #watcher: Deno.FsWatcher | null = null;
-  #pump: Promise<void> = Promise.resolve();
-
-  constructor(ctx: LocalWatchContext) {
-    if (!ctx.fsEvents) return;
-    this.#watcher = Deno.watchFs([ctx.files.subnets, ctx.files.expiry], { recursive: false });
-    this.#pump = (async () => {
-      for await (const ev of this.#watcher!) {
-        for (const p of ev.paths) this.names.add(p.slice(p.lastIndexOf("/") + 1));
-        this.#wake?.();
-      }
-    })().catch((err) => ctx.log.warn(`Lease directory watch failed: ${errorText(err)}`));
-  }
-
-  /** Resolves on the next event (or never, without events); `cancel` stops the wait. */
-  next(cancel: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#wake = null;
-        cancel.removeEventListener("abort", done);
-        resolve();
-      };
-      this.#wake = done;
-      cancel.addEventListener("abort", done, { once: true });
-    });
-  }
-
-  async close(): Promise<void> {
-    this.#watcher?.close();
-    await this.#pump;
+/** The revision now; `seen` when it cannot be read (the next rescan reports the error). */
+function revisionOr(ctx: LocalWatchContext, seen: number): number {
+  try {
+    return ctx.files.revision();
+  } catch {
+    return seen;
   }
 }
 
 /**
- * Waits for file events, the rescan period, the next expiry or `deadline`; true when it is a
- * rescan.
+ * Waits until the revision moves from the view's (looked at every `pollMs`), the rescan period
+ * ends, the next lease in the view expires, the reset grace ends or `signal` aborts.
  */
-async function wait(
-  ctx: LocalWatchContext,
-  fs: FsEvents,
-  state: State,
-  signal: AbortSignal,
-  deadline: number | null,
-) {
-  const now = ctx.clock.now();
-  let until = Math.min(now + ctx.rescanMs, deadline ?? Infinity);
-  for (const e of state.values()) {
+async function wait(ctx: LocalWatchContext, view: View, signal: AbortSignal) {
+  let until = Math.min(ctx.clock.now() + ctx.rescanMs, view.grace ?? Infinity);
+  for (const e of view.state.values()) {
     if (e.expiresAt !== null && e.expiresAt < until) until = e.expiresAt;
   }
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    if (fs.names.size > 0) return false;
-    const timer = ctx.clock.sleep(Math.max(0, until - now), stop.signal).then(() => true);
-    return await Promise.race([timer, fs.next(stop.signal).then(() => false)]);
-  } finally {
-    stop.abort();
-    signal.removeEventListener("abort", onAbort);
+  for (let now = ctx.clock.now(); now < until && !signal.aborted; now = ctx.clock.now()) {
+    const step = ctx.pollMs > 0 ? Math.min(ctx.pollMs, until - now) : until - now;
+    await ctx.clock.sleep(step, signal);
+    if (ctx.pollMs > 0 && revisionOr(ctx, view.revision) !== view.revision) return;
   }
 }
 
@@ -168,12 +134,20 @@ async function snapshot(ctx: LocalWatchContext, only: string | null, reset: bool
   return { state, revision: first.revision, result: reset ? { ...result, reset: true } : result };
 }
 
-/** Why a scan shows lost data (see the module notes), or null. */
-function lossIn(state: State, fresh: State, names: Iterable<string>, from: number, to: number) {
+/** Why a scan shows lost data (see the module notes), or null; revisions `[from, to]`. */
+function lossIn(
+  ctx: LocalWatchContext,
+  state: State,
+  fresh: State,
+  names: Iterable<string>,
+  [from, to]: [number, number],
+) {
   if (to < from) return `The local store's revision went backwards (${from} → ${to}): ${DATA_LOST}`;
   if (to !== from) return null;
   for (const name of names) {
-    if (state.has(name) && !fresh.has(name)) {
+    const old = state.get(name);
+    // A skipped entry (garbage, a FIFO) removed by hand is no lease lost.
+    if (old !== undefined && !fresh.has(name) && !isSkipped(ctx.decode(name, old))) {
       return `Lease file "${name}" vanished without a change through the store: ${DATA_LOST}`;
     }
   }
@@ -206,20 +180,11 @@ async function resync(ctx: LocalWatchContext, view: View, only: string | null) {
   return s.result;
 }
 
-/** Reads what changed since the last look; null when nothing needs reading. */
-async function look(
-  ctx: LocalWatchContext,
-  fs: FsEvents,
-  view: View,
-  rescan: boolean,
-  only: string | null,
-) {
-  const touched = rescan ? null : [...fs.names].filter((n) => only === null || n === only);
-  fs.names.clear();
-  if (touched?.length === 0) return null;
-  const r = await ctx.files.scan(rescan && only !== null ? [only] : touched);
-  const names = touched ?? new Set([...view.state.keys(), ...r.entries.keys()]);
-  const loss = lossIn(view.state, r.entries, names, view.revision, r.revision);
+/** Reads what the watch covers and diffs it against the view; null when data was lost. */
+async function look(ctx: LocalWatchContext, view: View, only: string | null) {
+  const r = await ctx.files.scan(only === null ? null : [only]);
+  const names = new Set([...view.state.keys(), ...r.entries.keys()]);
+  const loss = lossIn(ctx, view.state, r.entries, names, [view.revision, r.revision]);
   if (loss !== null) {
     ctx.resets.announce(loss, view.epoch); // the next resync() hands over the reset snapshot
     return null;
@@ -236,22 +201,25 @@ export async function* watchLocal(
   signal: AbortSignal,
   only: string | null,
 ): AsyncIterable<StoreWatchResult> {
-  const fs = new FsEvents(ctx);
-  const unlisten = ctx.resets.listen(fs.poke);
+  // A reset announced by any watch of this client (or the renewal) ends the current wait.
+  let poke = new AbortController();
+  const unlisten = ctx.resets.listen(() => poke.abort());
   try {
     const first = await snapshot(ctx, only, false);
     const view: View = { ...first, epoch: ctx.resets.epoch, grace: null };
     yield first.result;
     while (!signal.aborted) {
       try {
+        if (poke.signal.aborted) poke = new AbortController();
         const snap = await resync(ctx, view, only);
         if (snap !== null) {
           yield snap;
           continue;
         }
-        const rescan = await wait(ctx, fs, view.state, signal, view.grace);
+        await wait(ctx, view, AbortSignal.any([signal, poke.signal]));
         if (signal.aborted) return;
-        const r = await look(ctx, fs, view, rescan, only);
+        if (poke.signal.aborted) continue;
+        const r = await look(ctx, view, only);
         if (r !== null && (r.events.length > 0 || r.skipped.length > 0)) {
           yield { kind: "events", events: r.events, revision: r.revision, skipped: r.skipped };
         }
@@ -262,6 +230,5 @@ export async function* watchLocal(
     }
   } finally {
     unlisten();
-    await fs.close();
   }
 }

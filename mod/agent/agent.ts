@@ -27,7 +27,7 @@ import { type KernelEvents, repairLoop } from "./repair_loop.ts";
 import { watchLoop } from "./watch_loop.ts";
 import { leaseCheckOf, LeaseGate } from "./lease_gate.ts";
 import { Prefetch } from "./prefetch.ts";
-import { fatalUnlessUnavailable, retryForever } from "./retry.ts";
+import { fatalUnlessUnavailable, retryForever, retryWithBackoff } from "./retry.ts";
 
 /** The options the lifecycle reads (a subset of mod/config/flags.ts `Options`). */
 export interface AgentOptions {
@@ -193,7 +193,8 @@ export async function runAgent(d: AgentDeps, signal: AbortSignal): Promise<numbe
   if (boot === null) return 0;
   const { state: s, backend: b, watch } = boot;
   const reconciler = makeReconciler(d, s, b);
-  if (!await ready(d, s, inner)) {
+  const env = await ready(d, s, inner);
+  if (env === null) {
     life.abort();
     return EXIT_FATAL;
   }
@@ -213,28 +214,35 @@ export async function runAgent(d: AgentDeps, signal: AbortSignal): Promise<numbe
   const status = await complete(d, s, inner);
   life.abort();
   d.logger.info("Waiting for all goroutines to exit");
-  await watching;
+  await Promise.all([watching, env.written]);
   d.logger.info("Exiting cleanly...");
   return status;
 }
 
-/** Firewall, then subnet.env and readiness; false when the firewall cannot be set up. */
-async function ready(d: AgentDeps, s: AgentState, signal: AbortSignal): Promise<boolean> {
+/**
+ * Firewall, then subnet.env and readiness: null when the firewall cannot be set up. A failed
+ * write is retried in the background (`written` ends when it is done or the agent stops);
+ * the backend runs meanwhile and readiness waits for the file.
+ */
+async function ready(d: AgentDeps, s: AgentState, signal: AbortSignal) {
   try {
     await d.beforeReady?.(s, signal);
   } catch (err) {
     d.logger.error(`Failed to set up traffic rules: ${errorText(err)}`);
-    return false;
+    return null;
   }
-  try {
+  const write = async () => {
     await d.writeSubnetEnv(s);
     d.logger.info(`Wrote subnet file to ${d.options.subnetFile}`);
     d.logger.info("flannel is ready");
     d.onReady?.(s);
+  };
+  try {
+    await write();
+    return { written: Promise.resolve(true) };
   } catch (err) {
-    d.logger.warn(`Failed to write subnet file: ${errorText(err)}`);
+    return { written: retryWithBackoff(d, signal, "Failed to write subnet file", write, err) };
   }
-  return true;
 }
 
 /** Renewal for the life of the agent: 0 on stop or revocation, 1 when renewal breaks. */

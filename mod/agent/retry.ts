@@ -49,3 +49,42 @@ export async function retryForever<T>(
   }
   return null;
 }
+
+/** Longest delay of {@linkcode retryWithBackoff}. */
+export const MAX_BACKOFF_MS = 30_000;
+/** Least time between two lines of {@linkcode retryWithBackoff} about the same error. */
+export const BACKOFF_LINE_EVERY_MS = 60_000;
+
+/**
+ * After `fn` failed with `err`: calls it again after 1 s, then twice as long each time up to
+ * {@linkcode MAX_BACKOFF_MS}, until it works (true) or `signal` aborts (false). Failures are
+ * logged as `<what>: <error> (retrying in Ns)`; the same error again at most once a minute.
+ */
+export async function retryWithBackoff(
+  d: { clock: Clock; logger: Logger },
+  signal: AbortSignal,
+  what: string,
+  fn: () => Promise<void>,
+  err: unknown,
+): Promise<boolean> {
+  let delay = RETRY_INTERVAL_MS;
+  let said: { text: string; at: number } | null = null;
+  for (;;) {
+    const text = errorText(err);
+    const now = d.clock.now();
+    if (said === null || said.text !== text || now - said.at >= BACKOFF_LINE_EVERY_MS) {
+      d.logger.warn(`${what}: ${text} (retrying in ${delay / 1000}s)`);
+      said = { text, at: now };
+    }
+    await d.clock.sleep(delay, signal);
+    if (signal.aborted) return false;
+    delay = Math.min(MAX_BACKOFF_MS, delay * 2);
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      if (signal.aborted) return false;
+      err = e;
+    }
+  }
+}

@@ -34,6 +34,14 @@ export type StoreKind = typeof STORES[number];
 export const RENEW_MARGIN_MIN = 1;
 export const RENEW_MARGIN_MAX = 1439;
 
+/**
+ * The longest period a seconds flag accepts: Go's longest `time.Duration` in whole seconds
+ * (about 292 years). Upstream accepts more, but its `Duration(n) * time.Second` overflows
+ * there into a wrong or negative period. Anything up to this bound is honoured as given:
+ * mod/clock.ts chains timers past JavaScript's 24.8-day `setTimeout` limit.
+ */
+export const MAX_PERIOD_SECONDS = 9_223_372_036;
+
 /** `FLANNELD_` + name upper-cased with `-` and `.` turned into `_`. */
 export function envName(flagName: string): string {
   return `${ENV_PREFIX}_${flagName.toUpperCase().replace(/[-.]/g, "_")}`;
@@ -51,6 +59,11 @@ function atMost(max: number) {
     if (n > max) throw new ParseError(`must be at most ${max}`);
     return n;
   };
+}
+
+/** A period in whole seconds: 1 .. {@linkcode MAX_PERIOD_SECONDS}. */
+function periodSeconds(n: number): number {
+  return atMost(MAX_PERIOD_SECONDS)(atLeast(1)(n));
 }
 
 function validRegex(text: string): string {
@@ -156,7 +169,7 @@ export const UPSTREAM_FLAGS = {
     "iptables-resync",
     5,
     "resync period for iptables rules, in seconds",
-    atLeast(1),
+    periodSeconds,
   ),
   iptablesForwardRules: boolFlag(
     "iptables-forward-rules",
@@ -224,7 +237,7 @@ export const EXTENSION_FLAGS = {
     "reconcile-interval",
     10,
     "period of the full reconcile pass that repairs drift, in seconds",
-    atLeast(1),
+    periodSeconds,
   ),
 } as const;
 

@@ -17,6 +17,7 @@
  * Masquerade failures are fatal (`Failed to setup masq rules`), forward-rule failures are
  * only logged — upstream's split.
  */
+import { systemClock } from "../clock.ts";
 import { FlannelError } from "../errors.ts";
 import type { IPNet } from "../ip/mod.ts";
 import { type Logger, silentLogger } from "../log.ts";
@@ -37,7 +38,7 @@ export interface FirewallOptions {
   /** Runs nft/iptables; defaults to spawning them here. Tests pass a netns or a fake runner. */
   run?: CommandRunner;
   logger?: Logger;
-  /** Waits `ms` or until `signal` aborts (tests inject a fast one). */
+  /** Waits `ms` or until `signal` aborts (default: `systemClock.sleep`; tests inject a fast one). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
@@ -60,7 +61,7 @@ export class Firewall {
     this.mode = opts.mode;
     this.#run = opts.run ?? createRunner();
     this.#log = opts.logger ?? silentLogger;
-    this.#sleep = opts.sleep ?? abortableSleep;
+    this.#sleep = opts.sleep ?? systemClock.sleep;
     const deps = { run: this.#run, logger: this.#log };
     if (opts.mode === "iptables") this.#ipt = new IptablesManager(deps);
     else this.#nft = new NftablesManager(deps);
@@ -131,18 +132,6 @@ export class Firewall {
       await this.#ipt.resyncOnce();
     }
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** The kernel's bridge netfilter module is missing (iptables mode needs it). */

@@ -67,6 +67,9 @@ export interface PolicyManagerOptions {
   log?: Logger;
 }
 
+/** The line a skipped entry is logged with. */
+const skipLine = (s: SkippedEntry) => `Ignoring bad subnet node "${s.key}": ${s.reason}`;
+
 /** Upstream's `ip: %v ipv6: %v`: a missing subnet prints as Go's zero IP4Net/IP6Net. */
 const fmt = (s: LeaseSubnets) => `ip: ${s.subnet ?? "0.0.0.0/0"} ipv6: ${s.ipv6Subnet ?? "::/0"}`;
 
@@ -232,13 +235,21 @@ export class PolicySubnetManager implements SubnetManager {
       first = await list.catch(() => null);
     }
     const source = this.#store.watchLeases(first?.revision ?? 0, signal);
+    // What the list reported, a watch that starts with a snapshot (local) reports again:
+    // said once, by the list.
+    let logged = new Set<string>();
     if (first !== null) {
       this.#logSkipped(first.skipped);
+      logged = new Set(first.skipped.map(skipLine));
       yield { kind: "snapshot", leases: first.leases };
       first = null; // the watcher keeps what it needs
     }
     for await (const r of source) {
-      this.#logSkipped(r.skipped ?? []);
+      const skipped = r.skipped ?? [];
+      this.#logSkipped(
+        r.kind === "snapshot" ? skipped.filter((s) => !logged.has(skipLine(s))) : skipped,
+      );
+      logged.clear();
       if (r.kind === "snapshot") {
         yield r.reset ? { kind: "snapshot", leases: r.leases, reset: true } : {
           kind: "snapshot",
@@ -249,7 +260,7 @@ export class PolicySubnetManager implements SubnetManager {
   }
 
   #logSkipped(skipped: readonly SkippedEntry[]): void {
-    for (const s of skipped) this.#log.warn(`Ignoring bad subnet node "${s.key}": ${s.reason}`);
+    for (const s of skipped) this.#log.warn(skipLine(s));
   }
 
   completeLease(lease: Lease, signal: AbortSignal): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../harness/assert.ts";
 import { LeaseView, managed, P, serverSummary, setup, waitFor } from "../harness/kube_manager.ts";
+import { makeFifo, unblockAfter } from "../harness/fifo.ts";
 import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
 import { leaseProblem } from "../../mod/lease/validate.ts";
 import type { LeaseAttrs } from "../../mod/lease/types.ts";
@@ -457,6 +458,24 @@ Deno.test("node name from the pod: an API server not reachable yet is waited for
   }
 });
 
+Deno.test("a --net-config-path that is a FIFO ends the start with a message, never hangs", async () => {
+  const s = await setup();
+  const fifo = `${s.dir}/fifo.json`;
+  await makeFifo(fifo);
+  const stop = unblockAfter([fifo], 2000); // a reader stuck on the FIFO gets "" instead of hanging
+  try {
+    s.api.addNode("n1", { podCIDR: "10.244.1.0/24" });
+    await assertRejects(
+      () => s.start({ env: { NODE_NAME: "n1" }, netConfigPath: fifo }),
+      ConfigError,
+      `failed to read net conf: "${fifo}" is a FIFO, not a regular file`,
+    );
+  } finally {
+    await stop();
+    await s.close();
+  }
+});
+
 Deno.test("alloc backend: no informer, our node read directly", async () => {
   const s = await setup('{"Network":"10.244.0.0/16","Backend":{"Type":"alloc"}}');
   try {
@@ -493,7 +512,10 @@ Deno.test("importing store/kube.ts loads no npm package (client-node comes with 
   const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
     modules: { specifier: string }[];
   };
-  const outside = graph.modules.map((m) => m.specifier).filter((s) => !s.startsWith("file:"));
+  // Node built-ins (`node:fs`) ship inside Deno: no package to load.
+  const outside = graph.modules.map((m) => m.specifier).filter((s) =>
+    !s.startsWith("file:") && !s.startsWith("node:")
+  );
   assertEquals(outside, []);
   assert(graph.modules.some((m) => m.specifier.endsWith("/store/kube/client.ts")));
 });

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../harness/assert.ts";
 import { LocalDir } from "../../store/local_files.ts";
+import { makeFifo, unblockAfter } from "../harness/fifo.ts";
 
 async function withDir(fn: (d: LocalDir) => void | Promise<void>): Promise<void> {
   const path = await Deno.makeTempDir({ prefix: "leases-" });
@@ -72,4 +73,66 @@ Deno.test("LocalDir.locked(): exclusive sections never overlap, even within one 
         shared--;
       })));
     assert(sharedMost > 1, String(sharedMost));
+  }));
+
+const FIFO_SKIP = "it is a FIFO, not a regular file";
+
+Deno.test("LocalDir: FIFOs, directories, sockets and links to them under subnets/ are skipped, never read", () =>
+  withDir(async (d) => {
+    const fifo = `${d.subnets}/10.5.1.0-24`;
+    await makeFifo(fifo);
+    const stop = unblockAfter([fifo], 2000); // a reader stuck on the FIFO gets "" instead of hanging
+    try {
+      Deno.mkdirSync(`${d.subnets}/10.5.2.0-24`);
+      Deno.symlinkSync(fifo, `${d.subnets}/10.5.3.0-24`);
+      Deno.writeTextFileSync(`${d.subnets}/real`, "{}");
+      Deno.symlinkSync(`${d.subnets}/real`, `${d.subnets}/10.5.4.0-24`);
+      Deno.symlinkSync(`${d.dir}/nowhere`, `${d.subnets}/10.5.5.0-24`);
+      const sock = Deno.listen({ transport: "unix", path: `${d.subnets}/10.5.6.0-24` });
+      try {
+        assertEquals(d.read("10.5.1.0-24"), { value: "", expiresAt: null, skip: FIFO_SKIP });
+        assertEquals(d.read("10.5.2.0-24")?.skip, "it is a directory, not a regular file");
+        assertEquals(d.read("10.5.3.0-24")?.skip, FIFO_SKIP, "a link to a FIFO");
+        assertEquals(d.read("10.5.4.0-24"), { value: "{}", expiresAt: null }, "a link to a file");
+        assertEquals(d.read("10.5.5.0-24"), null, "a dangling link is no entry");
+        assertEquals(d.read("10.5.6.0-24")?.skip, "it is a socket, not a regular file");
+        const { entries } = await d.scan(null);
+        assertEquals(entries.get("10.5.1.0-24")?.skip, FIFO_SKIP);
+        assertEquals(entries.size, 6);
+        // Taken names: a create neither replaces nor fails on them.
+        assertEquals(d.create("10.5.1.0-24", { value: "{}", expiresAt: null }), false);
+        assertEquals(d.create("10.5.2.0-24", { value: "{}", expiresAt: null }), false);
+      } finally {
+        sock.close();
+      }
+      assert(Deno.lstatSync(fifo).isFifo, "left in place");
+    } finally {
+      await stop();
+    }
+  }));
+
+Deno.test("LocalDir: non-regular files under expiry/ skip their entry, block a create, are never swept", () =>
+  withDir(async (d) => {
+    const fifo = `${d.expiry}/10.5.1.0-24`;
+    await makeFifo(fifo);
+    const stop = unblockAfter([fifo], 2000);
+    try {
+      Deno.writeTextFileSync(`${d.subnets}/10.5.1.0-24`, "{}");
+      assertEquals(d.read("10.5.1.0-24"), {
+        value: "{}",
+        expiresAt: NaN,
+        skip: "its expiry file is a FIFO, not a regular file",
+      });
+      Deno.mkdirSync(`${d.expiry}/10.5.2.0-24/sub`, { recursive: true }); // an orphan directory
+      assertEquals(d.expiryNames(), [], "only regular expiry files are listed");
+      d.removeOrphanExpiry("10.5.2.0-24");
+      assert(Deno.statSync(`${d.expiry}/10.5.2.0-24`).isDirectory, "not swept");
+      assertEquals(d.create("10.5.2.0-24", { value: "{}", expiresAt: Date.now() + 1000 }), false);
+      assertEquals(d.read("10.5.2.0-24"), null);
+      // The revision file is read the same way.
+      await makeFifo(`${d.dir}/revision`);
+      assertEquals(d.revision(), 0);
+    } finally {
+      await stop();
+    }
   }));

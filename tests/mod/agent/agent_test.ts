@@ -12,6 +12,7 @@ import { createLogger } from "../../../mod/log.ts";
 import { RTPROT_FLANNEL, RTPROT_KERNEL } from "../../../mod/reconcile/diff.ts";
 import { StoreUnavailableError } from "../../../mod/subnet/store.ts";
 import { ConfigError } from "../../../mod/errors.ts";
+import { FakeClock } from "../../harness/fake_clock.ts";
 
 const VXLAN = `{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}`;
 
@@ -323,4 +324,53 @@ Deno.test("runAgent() exits 1 when the manager refuses the lease for good", asyn
     Promise.reject(new Error("IPv6-only networks need the Kubernetes subnet manager"));
   assertEquals(await runAgent(deps, new AbortController().signal), 1);
   assertStringIncludes(lines.join(""), "IPv6-only networks need the Kubernetes subnet manager");
+});
+
+Deno.test("runAgent(): a failed subnet.env write is retried with backoff until written, then ready; the backend runs meanwhile", async () => {
+  const { kernel, manager, lines, events, deps } = setup();
+  manager.leases = [peer(2)];
+  const clock = new FakeClock();
+  let failures = 3;
+  const attempts: number[] = [];
+  const d: AgentDeps = {
+    ...deps,
+    clock,
+    writeSubnetEnv: () => {
+      attempts.push(clock.now());
+      if (failures-- > 0) return Promise.reject(new Error('Permission denied: "/run/flannel"'));
+      events.push("subnet.env");
+      return Promise.resolve();
+    },
+  };
+  const ctl = new AbortController();
+  const run = runAgent(d, ctl.signal);
+  await until(() => kernel.entries.size === 3, "the peer's entries while subnet.env fails");
+  assert(lines.some((l) => l.includes("Running backend.")), "the backend runs");
+  assertEquals(events, ["firewall"], "not ready yet");
+  for (let i = 0; i < 7 && !events.includes("ready"); i++) await clock.tick(1000);
+  assertEquals(events, ["firewall", "subnet.env", "ready"]);
+  assertEquals(attempts.map((t) => t - attempts[0]!), [0, 1000, 3000, 7000], "1 s, 2 s, 4 s");
+  const failed = lines.filter((l) => l.includes("Failed to write subnet file"));
+  assertEquals(failed.length, 1, "the same error is said once a minute at most");
+  assertStringIncludes(failed[0]!, 'Permission denied: "/run/flannel" (retrying in 1s)');
+  assert(lines.some((l) => l.includes("Wrote subnet file to /run/flannel/subnet.env")));
+  ctl.abort();
+  assertEquals(await run, 0);
+});
+
+Deno.test("runAgent(): a stop while subnet.env is retried ends the run with 0", async () => {
+  const { deps, lines } = setup();
+  const clock = new FakeClock();
+  const d: AgentDeps = {
+    ...deps,
+    clock,
+    writeSubnetEnv: () => Promise.reject(new Error("Read-only file system")),
+  };
+  const ctl = new AbortController();
+  const run = runAgent(d, ctl.signal);
+  await until(() => lines.some((l) => l.includes("Running backend.")), "running");
+  await clock.tick(1000);
+  ctl.abort();
+  assertEquals(await run, 0);
+  assert(!lines.some((l) => l.includes("flannel is ready")));
 });

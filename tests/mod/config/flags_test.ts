@@ -103,6 +103,8 @@ Deno.test("parseFlags() reports bad command lines with the flag and the value", 
     [["--healthz-port=70000"], "-healthz-port", "must be at most 65535"],
     [["--iptables-resync=0"], "-iptables-resync", "must be at least 1"],
     [["--reconcile-interval=-1"], "-reconcile-interval", "must be at least 1"],
+    [["--iptables-resync=9223372037"], "-iptables-resync", "must be at most 9223372036"],
+    [["--reconcile-interval=0x7fffffffffff"], "-reconcile-interval", "must be at most 9223372036"],
     [["--public-ip=fc00::1"], "-public-ip", "not an IPv4 address"],
     [["--public-ipv6=1.2.3.4"], "-public-ipv6", "not an IPv6 address"],
     [["--iface-can-reach=eth0"], "-iface-can-reach", "not an IP address"],
@@ -115,6 +117,17 @@ Deno.test("parseFlags() reports bad command lines with the flag and the value", 
       assertEquals(assertThrows(() => parseFlags(argv, {}), FlagError, text).flag, flag);
     });
   }
+});
+
+Deno.test("parseFlags() accepts periods beyond setTimeout's 24.8 days, up to Go's Duration", () => {
+  const o = parseFlags(["--iptables-resync=2147484", "--reconcile-interval=9223372036"], {});
+  assertEquals([o.iptablesResyncSeconds, o.reconcileIntervalSeconds], [2_147_484, 9_223_372_036]);
+  const e = assertThrows(
+    () => parseFlags([], { FLANNELD_IPTABLES_RESYNC: "9223372037" }),
+    FlagError,
+    "must be at most 9223372036",
+  );
+  assertEquals(e.flag, "FLANNELD_IPTABLES_RESYNC");
 });
 
 Deno.test("parseFlags() never puts a secret into an error message", () => {

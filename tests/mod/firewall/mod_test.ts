@@ -131,6 +131,21 @@ Deno.test("Firewall.startResync() with the real sleep stops promptly on abort", 
   await done;
 });
 
+Deno.test("Firewall.startResync() with the real sleep honours a period above setTimeout's limit", async () => {
+  const w = world();
+  let runs = 0;
+  const run: typeof w.run = (cmd, args, stdin) => (runs++, w.run(cmd, args, stdin));
+  const fw = new Firewall({ mode: "iptables", run, logger: w.logger });
+  await fw.setupMasq([{ network: N, subnet: S }]);
+  const before = runs;
+  const ctl = new AbortController();
+  const done = fw.startResync(2_147_484, ctl.signal); // 24.9 days: a clamped timer fires in 1 ms
+  await new Promise((r) => setTimeout(r, 50));
+  ctl.abort();
+  await done;
+  assertEquals(runs - before, 0, "no resync ran before its period");
+});
+
 Deno.test("checkBrNetfilter() requires the bridge-nf files only in iptables mode", async (t) => {
   const none = () => false;
   await t.step("nftables mode never checks", () => {

@@ -79,6 +79,24 @@ export async function joinAll(d: DaemonCluster, extra: string[] = []): Promise<v
   for (const h of d.cluster.hosts) await h.wirePod(await h.waitSubnetEnv());
 }
 
+/** The health server port the daemon tests give agents (`--healthz-port`). */
+export const HEALTHZ = 10256;
+
+/** HTTP status of `path` on the host's health server (0 when nothing answers). */
+export async function probe(h: Host, path: string): Promise<number> {
+  const r = await h.ns.exec("curl", [
+    "-s",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code}",
+    "--max-time",
+    "2",
+    `http://127.0.0.1:${HEALTHZ}${path}`,
+  ]);
+  return Number(r.stdout) || 0;
+}
+
 /** A host's flannel rules as listed by the tools of `mode` (whole tables, stable text). */
 export async function ruleListing(h: Host, mode: "iptables" | "nftables"): Promise<string> {
   if (mode === "nftables") return (await h.ns.run("nft", ["list", "ruleset"])).trimEnd();

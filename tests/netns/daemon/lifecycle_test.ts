@@ -11,8 +11,10 @@ import { CONFIGS, withAgentCluster } from "../agent/setup.ts";
 import {
   CONFIG_V4,
   dataPlane,
+  HEALTHZ,
   joinAll,
   OUTSIDE,
+  probe,
   ruleListing,
   startWhoami,
   whoami,
@@ -21,23 +23,6 @@ import {
 
 if (!isRoot) console.warn(`daemon lifecycle tests ignored: ${NOT_ROOT}`);
 const opts = { ignore: !isRoot, sanitizeOps: false, sanitizeResources: false };
-const HEALTHZ = 10256;
-
-/** HTTP status of `path` on the host's health server (0 when nothing answers). */
-async function probe(h: Host, path: string): Promise<number> {
-  const r = await h.ns.exec("curl", [
-    "-s",
-    "-o",
-    "/dev/null",
-    "-w",
-    "%{http_code}",
-    "--max-time",
-    "2",
-    `http://127.0.0.1:${HEALTHZ}${path}`,
-  ]);
-  return Number(r.stdout) || 0;
-}
-
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 Deno.test({

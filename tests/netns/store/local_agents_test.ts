@@ -1,14 +1,44 @@
 /**
  * The local store end to end, as the demo runs it: real agents in separate network namespaces
  * share one lease directory (`--store=local`), get distinct subnets, see each other's leases
- * (pods ping across vxlan), and an agent restarted keeps its subnet.
+ * (pods ping across vxlan), and an agent restarted keeps its subnet; a FIFO and a directory
+ * placed under `subnets/` freeze or stop none of them.
  */
 import { assert, assertEquals, assertNotEquals } from "../../harness/assert.ts";
-import { withCluster } from "../../harness/cluster.ts";
+import { type Host, withCluster } from "../../harness/cluster.ts";
 import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
 import { assertPodsPing } from "../agent/setup.ts";
+import { HEALTHZ, probe } from "../daemon/helpers.ts";
+import { makeFifo } from "../../harness/fifo.ts";
 
 if (!isRoot) console.warn(`local store agent tests ignored: ${NOT_ROOT}`);
+
+/** The flags of agents on the local store in `dir` (config in `dir/net-conf.json`). */
+function localFlags(dir: string): string[] {
+  return [
+    "--store",
+    "local",
+    "--local-store-dir",
+    `${dir}/leases`,
+    "--local-network-config",
+    `${dir}/net-conf.json`,
+    "--reconcile-interval",
+    "2",
+  ];
+}
+
+/** SIGTERM; the exit code, or "hung" (then SIGKILL) when the agent has not exited in `ms`. */
+async function stopWithin(h: Host, ms: number): Promise<number | null | "hung"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<"hung">((r) => (timer = setTimeout(r, ms, "hung")));
+  try {
+    const code = await Promise.race([h.stopAgent(), hung]);
+    if (code === "hung") await h.agent!.kill();
+    return code;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 Deno.test({
   name: "local store: 3 agents in namespaces share one directory, get distinct subnets, pods ping",
@@ -22,16 +52,7 @@ Deno.test({
         `${dir}/net-conf.json`,
         '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}',
       );
-      const flags = [
-        "--store",
-        "local",
-        "--local-store-dir",
-        `${dir}/leases`,
-        "--local-network-config",
-        `${dir}/net-conf.json`,
-        "--reconcile-interval",
-        "2",
-      ];
+      const flags = localFlags(dir);
       await withCluster({ hosts: 3 }, async (c) => {
         for (const h of c.hosts) h.startAgent(flags);
         const subnets: string[] = [];
@@ -60,6 +81,47 @@ Deno.test({
         );
         assertNotEquals(subnets[0], subnets[1]);
         await assertPodsPing(c.hosts, 15_000);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "local store: a FIFO and a directory under subnets/ freeze no agent; a new one gets a lease",
+  ignore: !isRoot,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "leases-" });
+    try {
+      await Deno.writeTextFile(
+        `${dir}/net-conf.json`,
+        '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}',
+      );
+      const flags = [...localFlags(dir), "--healthz-port", String(HEALTHZ)];
+      await withCluster({ hosts: 3 }, async (c) => {
+        const [h1, h2, h3] = c.hosts as [Host, Host, Host];
+        for (const h of [h1, h2]) h.startAgent(flags);
+        for (const h of [h1, h2]) await h.waitSubnetEnv();
+        // Valid key names, so every reader looks at them (hand edits: at the next rescan, ≤ 10 s).
+        await makeFifo(`${dir}/leases/subnets/10.244.250.0-24`);
+        await Deno.mkdir(`${dir}/leases/subnets/10.244.251.0-24`);
+        const skipped = /Ignoring bad subnet node "10\.244\.250\.0-24": it is a FIFO/;
+        for (const h of [h1, h2]) await h.agent!.waitFor(skipped, 15_000);
+        for (const h of [h1, h2]) assertEquals(await probe(h, "/healthz"), 200, h.agent!.log());
+        h3.startAgent(flags);
+        const vars = await h3.waitSubnetEnv();
+        assert(vars.get("FLANNEL_SUBNET")?.startsWith("10.244."), h3.agent!.log());
+        await h3.agent!.waitFor(/Ignoring bad subnet node "10\.244\.251\.0-24": it is a directory/);
+        assertEquals(await probe(h3, "/readyz"), 200, h3.agent!.log());
+        for (const h of [h1, h2, h3]) {
+          assertEquals(h.agent!.lines().filter((l) => skipped.test(l)).length, 1, "logged once");
+          assertEquals(await stopWithin(h, 3000), 0, h.agent!.log());
+        }
+        assert(Deno.lstatSync(`${dir}/leases/subnets/10.244.250.0-24`).isFifo, "left in place");
       });
     } finally {
       await Deno.remove(dir, { recursive: true });
