@@ -10,7 +10,7 @@
  */
 import { lookupBackend } from "./backends/mod.ts";
 import { type AgentDeps, runAgent } from "./mod/agent/agent.ts";
-import type { BackendDeps } from "./mod/agent/backend.ts";
+import type { BackendDeps } from "./backends/contract.ts";
 import { NetlinkKernel, procSysctl } from "./mod/agent/netlink_kernel.ts";
 import { kernelEvents, openRtnl } from "./mod/agent/rtnl_conn.ts";
 import { agentSubnetEnv } from "./mod/agent/subnet_env.ts";

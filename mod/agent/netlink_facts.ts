@@ -7,7 +7,7 @@ import * as K from "../netlink/codec/consts.ts";
 import type { Addr } from "../netlink/codec/addr.ts";
 import type { Link } from "../netlink/codec/link.ts";
 import type { Route } from "../netlink/codec/route.ts";
-import type { DeviceAddr, LinkInfo, VxlanSpec } from "./backend.ts";
+import type { DeviceAddr, LinkInfo, VxlanSpec } from "../../backends/contract.ts";
 import type { FactAddr, IfaceFacts } from "./iface.ts";
 
 /** `IFA_F_TEMPORARY` (same bit as `IFA_F_SECONDARY`, used by IPv6 privacy addresses). */

@@ -19,7 +19,7 @@ import type { IPAddr } from "../ip/mod.ts";
 import type { Observed, Op, Scope } from "../reconcile/diff.ts";
 import { observeNeigh, observeRoute, opRequest, type Request } from "../reconcile/netlink_map.ts";
 import type { KernelPort } from "../reconcile/reconciler.ts";
-import type { DeviceAddr, DeviceOps, LinkInfo, VxlanSpec } from "./backend.ts";
+import type { DeviceAddr, DeviceOps, LinkInfo, VxlanSpec } from "../../backends/contract.ts";
 import type { IfaceFacts } from "./iface.ts";
 import { deviceAddrOf, ifaceFacts, linkInfoOf, vxlanLinkBody } from "./netlink_facts.ts";
 

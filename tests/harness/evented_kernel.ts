@@ -8,7 +8,7 @@
  * EventedKernel.foreignDelete} and {@linkcode EventedKernel.deleteLink}; the reconciler's go
  * through `apply` and the DeviceOps. Also event builders for table tests.
  */
-import type { LinkInfo, VxlanSpec } from "../../mod/agent/backend.ts";
+import type { LinkInfo, VxlanSpec } from "../../backends/contract.ts";
 import type { KernelEvents } from "../../mod/agent/repair_loop.ts";
 import * as K from "../../mod/netlink/codec/consts.ts";
 import { linkBody } from "../../mod/netlink/ops/link.ts";

@@ -5,7 +5,7 @@
 import { assert, assertEquals } from "../../harness/assert.ts";
 import { isRoot, NOT_ROOT, withNetns } from "../../harness/netns.ts";
 import { flannel1Spec } from "../../harness/vxlan_fixtures.ts";
-import type { VxlanSpec } from "../../../mod/agent/backend.ts";
+import type { VxlanSpec } from "../../../backends/contract.ts";
 import { kernelEvents, openRtnl } from "../../../mod/agent/rtnl_conn.ts";
 import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";
 import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";

@@ -4,15 +4,15 @@
  * untouched, own-type leases only), its entries stay inside the devices and networks the
  * reconciler is told to own, and its `check` passes good leases and refuses a bare one.
  */
-import { assert, assertEquals } from "../../harness/assert.ts";
-import { FakeKernel } from "../../harness/fake_kernel.ts";
-import { lease } from "../../harness/leases.ts";
-import { BACKENDS } from "../../../backends/mod.ts";
-import { loadNetworkConfig } from "../../../mod/config/net_conf.ts";
-import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
-import { silentLogger } from "../../../mod/log.ts";
-import { isOwned, RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
-import { entryKey } from "../../../mod/reconcile/entries.ts";
+import { assert, assertEquals } from "../harness/assert.ts";
+import { FakeKernel } from "../harness/fake_kernel.ts";
+import { lease } from "../harness/leases.ts";
+import { BACKENDS } from "../../backends/mod.ts";
+import { loadNetworkConfig } from "../../mod/config/net_conf.ts";
+import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
+import { silentLogger } from "../../mod/log.ts";
+import { isOwned, RTPROT_FLANNEL } from "../../mod/reconcile/diff.ts";
+import { entryKey } from "../../mod/reconcile/entries.ts";
 
 const config = loadNetworkConfig(
   `{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:10::/48"}`,
