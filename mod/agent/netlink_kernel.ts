@@ -13,22 +13,20 @@ import * as K from "../netlink/codec/consts.ts";
 import type { Addr } from "../netlink/codec/addr.ts";
 import type { Link } from "../netlink/codec/link.ts";
 import type { Neigh } from "../netlink/codec/neigh.ts";
+import type { Request } from "../netlink/codec/message.ts";
 import type { Route } from "../netlink/codec/route.ts";
 import { isErrno } from "../netlink/errors.ts";
 import type { IPAddr } from "../ip/mod.ts";
 import type { Observed, Op } from "../reconcile/diff.ts";
 import type { Scope } from "../reconcile/ownership.ts";
-import { observeNeigh, observeRoute, opRequest, type Request } from "../reconcile/netlink_map.ts";
+import { observeNeigh, observeRoute, opRequest } from "../reconcile/netlink_map.ts";
 import type { KernelPort } from "../reconcile/reconciler.ts";
 import type { DeviceAddr, DeviceOps, LinkInfo, VxlanSpec } from "../../backends/contract.ts";
 import type { IfaceFacts } from "./iface.ts";
 import { deviceAddrOf, ifaceFacts, linkInfoOf, vxlanLinkBody } from "./netlink_facts.ts";
 
 /** Any rtnetlink request this file sends. */
-export type AnyRequest =
-  | Request
-  | { kind: "link"; type: number; flags: number; body: Link }
-  | { kind: "addr"; type: number; flags: number; body: Addr };
+export type AnyRequest = Request;
 
 /** The connection calls used here (implemented over mod/netlink by the composition root). */
 export interface RtnlConn {
