@@ -10,9 +10,9 @@
  */
 import { lookupBackend } from "./backends/mod.ts";
 import { type AgentDeps, runAgent } from "./mod/agent/agent.ts";
-import type { BackendDeps } from "./mod/agent/backend.ts";
+import type { BackendDeps } from "./backends/contract.ts";
 import { NetlinkKernel, procSysctl } from "./mod/agent/netlink_kernel.ts";
-import { kernelEvents, openRtnl } from "./mod/agent/rtnl_conn.ts";
+import { kernelEvents, openAgentRtnl } from "./mod/agent/agent_rtnl.ts";
 import { agentSubnetEnv } from "./mod/agent/subnet_env.ts";
 import { systemClock } from "./mod/clock.ts";
 import type { Options } from "./mod/config/flags.ts";
@@ -78,7 +78,7 @@ export async function runAgentFace(o: Options): Promise<number> {
   const log = createLogger({ verbosity: o.verbosity });
   log.info(flagsConfigLine(o));
   const ctl = shutdownOnSignals({ logger: log });
-  const rtnl = openRtnl();
+  const rtnl = openAgentRtnl();
   let manager: SubnetManager | null = null;
   let daemon: Daemon;
   try {

@@ -11,7 +11,7 @@ import { ConfigError } from "../mod/errors.ts";
 import type { IPAddr } from "../mod/ip/mod.ts";
 import type { Lease } from "../mod/lease/types.ts";
 import type { Entry } from "../mod/reconcile/entries.ts";
-import type { Backend, BackendFactory, Prepared, PrepareEnv } from "../mod/agent/backend.ts";
+import type { Backend, BackendFactory, Prepared, PrepareEnv } from "./contract.ts";
 
 /** host-gw has no options on Linux (Windows' `Name` is ignored). */
 export type HostGwConfig = Record<string, never>;

@@ -9,7 +9,7 @@
  * ```
  */
 import { FlannelError } from "../mod/errors.ts";
-import type { BackendFactory } from "../mod/agent/backend.ts";
+import type { BackendFactory } from "./contract.ts";
 import { hostGw } from "./host_gw.ts";
 import { vxlan } from "./vxlan.ts";
 

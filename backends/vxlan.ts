@@ -26,7 +26,7 @@ import type {
   ExternalInterface,
   Prepared,
   PrepareEnv,
-} from "../mod/agent/backend.ts";
+} from "./contract.ts";
 import { ensureAddresses, ensureVxlanDevice, parseMac } from "./vxlan_device.ts";
 import { MAX_VNI, vtepMac, vxlanDataProblem } from "./vxlan_lease.ts";
 

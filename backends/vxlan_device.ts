@@ -12,13 +12,7 @@ import type { NetworkConfig } from "../mod/config/net_conf.ts";
 import { IPNet } from "../mod/ip/mod.ts";
 import type { Lease } from "../mod/lease/types.ts";
 import type { Logger } from "../mod/log.ts";
-import type {
-  BackendDeps,
-  DeviceAddr,
-  DeviceOps,
-  LinkInfo,
-  VxlanSpec,
-} from "../mod/agent/backend.ts";
+import type { BackendDeps, DeviceAddr, DeviceOps, LinkInfo, VxlanSpec } from "./contract.ts";
 
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
 

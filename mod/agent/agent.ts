@@ -21,7 +21,7 @@ import type { Lease, LeaseWatchResult } from "../lease/types.ts";
 import { type KernelPort, Reconciler } from "../reconcile/reconciler.ts";
 import { RTPROT_FLANNEL } from "../reconcile/diff.ts";
 import { LeaseRevokedError, type StoredHints, type SubnetManager } from "../subnet/manager.ts";
-import type { Backend, ExternalInterface, Prepared } from "./backend.ts";
+import type { Backend, ExternalInterface, Prepared } from "../../backends/contract.ts";
 import { type IfaceFacts, interfaceLines, selectInterface } from "./iface.ts";
 import { type KernelEvents, repairLoop } from "./repair_loop.ts";
 import { watchLoop } from "./watch_loop.ts";

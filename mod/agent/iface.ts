@@ -11,7 +11,7 @@
  */
 import { FlannelError } from "../errors.ts";
 import { type Family, type IPAddr, IPNet, tryParseIP } from "../ip/mod.ts";
-import type { ExternalInterface } from "./backend.ts";
+import type { ExternalInterface } from "../../backends/contract.ts";
 
 /** No interface matches what the operator asked for (exit 1). */
 export class IfaceError extends FlannelError {

@@ -13,7 +13,7 @@ import type { Logger } from "../log.ts";
 import type { Lease, LeaseSubnets } from "../lease/types.ts";
 import { leaseName, leaseProblem } from "../lease/validate.ts";
 import type { NetworkConfig } from "../config/net_conf.ts";
-import type { ExternalInterface, Prepared } from "./backend.ts";
+import type { ExternalInterface, Prepared } from "../../backends/contract.ts";
 
 /** Why a remote lease cannot be programmed, or null when it can. */
 export type LeaseCheck = (lease: Lease) => string | null;

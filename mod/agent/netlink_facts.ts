@@ -1,13 +1,14 @@
 /**
  * rtnetlink messages ↔ what the agent and backends reason about, as pure functions: links and
  * addresses as {@linkcode IfaceFacts} for interface selection, a link as a {@linkcode LinkInfo},
- * and the `RTM_NEWLINK` body that creates a vxlan device.
+ * and a vxlan device as the {@linkcode LinkSpec} that creates it.
  */
 import * as K from "../netlink/codec/consts.ts";
 import type { Addr } from "../netlink/codec/addr.ts";
 import type { Link } from "../netlink/codec/link.ts";
 import type { Route } from "../netlink/codec/route.ts";
-import type { DeviceAddr, LinkInfo, VxlanSpec } from "./backend.ts";
+import type { LinkSpec } from "../netlink/ops/link.ts";
+import type { DeviceAddr, LinkInfo, VxlanSpec } from "../../backends/contract.ts";
 import type { FactAddr, IfaceFacts } from "./iface.ts";
 
 /** `IFA_F_TEMPORARY` (same bit as `IFA_F_SECONDARY`, used by IPv6 privacy addresses). */
@@ -41,17 +42,16 @@ export function linkInfoOf(l: Link): LinkInfo {
   return info;
 }
 
-/** `ip link add <name> address <mac> mtu <mtu> type vxlan id … dev … local … [dstport] nolearning`. */
-export function vxlanLinkBody(s: VxlanSpec): Link {
+/**
+ * What `ip link add <name> address <mac> mtu <mtu> type vxlan id … dev … local … [dstport]
+ * nolearning ttl 0 tos 0` is to mod/netlink's `linkAdd`: unset underlay (0), local (null) and
+ * port (0) are not sent, so the kernel's defaults apply.
+ */
+export function vxlanLinkSpec(s: VxlanSpec): LinkSpec {
   return {
-    family: K.AF_UNSPEC,
-    ifType: 0,
-    index: 0,
-    flags: 0,
-    change: 0,
+    name: s.name,
     mtu: s.mtu,
     mac: s.mac,
-    name: s.name,
     info: {
       kind: "vxlan",
       vxlan: {

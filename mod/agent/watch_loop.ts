@@ -15,7 +15,7 @@ import type { Lease, LeaseEvent, LeaseSubnets, LeaseWatchResult } from "../lease
 import { LeaseWatcher } from "../lease/watcher.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
 import type { SubnetManager } from "../subnet/manager.ts";
-import type { Prepared } from "./backend.ts";
+import type { Prepared } from "../../backends/contract.ts";
 import type { LeaseGate } from "./lease_gate.ts";
 import { RETRY_INTERVAL_MS } from "./retry.ts";
 

@@ -15,9 +15,8 @@ import type { Clock } from "../clock.ts";
 import { errorText } from "../errors.ts";
 import type { Family, IPNet } from "../ip/mod.ts";
 import type { Logger } from "../log.ts";
-import type { RtnlConn } from "../agent/netlink_kernel.ts";
 import * as K from "../netlink/codec/consts.ts";
-import { routeAdd } from "../netlink/ops/route.ts";
+import type { Rtnl } from "../netlink/rtnl.ts";
 
 /** The kernel calls the keeper needs. */
 export interface BlackholePort {
@@ -62,18 +61,15 @@ export async function keepBlackholes(opts: {
 }
 
 /** The port over the agent's rtnetlink connection. */
-export function netlinkBlackholes(conn: RtnlConn): BlackholePort {
+export function netlinkBlackholes(nl: Rtnl): BlackholePort {
   return {
-    blackholes: async (family) => {
-      const routes = await conn.dumpRoutes(family === 4 ? K.AF_INET : K.AF_INET6);
-      return routes
-        .filter((r) => r.type === K.RTN_BLACKHOLE && (r.table ?? r.rtmTable) === K.RT_TABLE_MAIN)
-        .map((r) => r.dst)
-        .filter((d) => d !== undefined);
-    },
-    add: async (dst) => {
-      const [err] = await conn.send([routeAdd({ dst, type: K.RTN_BLACKHOLE })]);
-      if (err) throw err;
-    },
+    blackholes: (family) =>
+      Promise.resolve().then(() =>
+        nl.route.list({ family: family === 4 ? K.AF_INET : K.AF_INET6, table: "all" })
+          .filter((r) => r.type === K.RTN_BLACKHOLE && (r.table ?? r.rtmTable) === K.RT_TABLE_MAIN)
+          .map((r) => r.dst)
+          .filter((d) => d !== undefined)
+      ),
+    add: (dst) => Promise.resolve().then(() => nl.route.add({ dst, type: K.RTN_BLACKHOLE })),
   };
 }

@@ -4,18 +4,18 @@
  * blackhole routes over the agent's rtnetlink connection. main_agent.ts calls this; tests
  * build {@linkcode DaemonDeps} with fakes instead.
  */
-import type { RtnlConn } from "../agent/netlink_kernel.ts";
 import { systemClock } from "../clock.ts";
 import { loadSubnetEnv } from "../config/subnet_env_file.ts";
 import { checkBrNetfilter, Firewall } from "../firewall/mod.ts";
 import { startHealthServer } from "../http/health.ts";
 import type { Logger } from "../log.ts";
+import type { Rtnl } from "../netlink/rtnl.ts";
 import { notifyReady } from "../sd_notify.ts";
 import { netlinkBlackholes } from "./blackhole.ts";
 import type { DaemonDeps, DaemonOptions } from "./daemon.ts";
 
 /** Dependencies that act on this process's network namespace and environment. */
-export function realDaemonDeps(o: DaemonOptions, log: Logger, rtnl: RtnlConn): DaemonDeps {
+export function realDaemonDeps(o: DaemonOptions, log: Logger, rtnl: Rtnl): DaemonDeps {
   return {
     options: o,
     firewall: (mode) => new Firewall({ mode, logger: log }),

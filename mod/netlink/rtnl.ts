@@ -32,6 +32,8 @@ export interface RtnlOptions {
   timeoutMs?: number;
   /** Messages per sendto in {@linkcode Rtnl.batch} (default 128). */
   batchSize?: number;
+  /** SO_RCVBUF of the socket (default 4 MiB): room for a large batch's error replies. */
+  rcvbufBytes?: number;
 }
 
 /** An rtnetlink client bound to one network namespace. Synchronous; close it when done. */
@@ -62,7 +64,7 @@ export class Rtnl implements Disposable {
   static open(opts: RtnlOptions = {}): Rtnl {
     const sock = NetlinkSocket.open({
       timeoutMs: opts.timeoutMs ?? 10_000,
-      rcvbufBytes: 4 << 20,
+      rcvbufBytes: opts.rcvbufBytes ?? 4 << 20,
       ...(opts.netns === undefined ? {} : { netns: opts.netns }),
     });
     const conn = new Conn(sock, opts.batchSize === undefined ? {} : { batchSize: opts.batchSize });

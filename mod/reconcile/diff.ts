@@ -2,36 +2,29 @@
  * Desired vs actual, as a pure function: which entries to replace and which to delete.
  *
  * Design notes: only entries flannel owns are ever deleted, so an operator's own routes and the
- * kernel's connected routes are safe. A route is flannel's when its destination lies inside the
- * cluster network and it either carries flannel's route protocol or sits on a flannel device
- * (the devices are ours alone); proto `kernel` routes never are. Neighbours and FDB entries are
- * flannel's when they are permanent and on a flannel device. Everything else is left alone.
- * Nor is a route that is someone else's beyond doubt — a connected route (proto `kernel`) or
- * any route outside the cluster networks — replaced when a desired route has its key: the
- * pass reports it as blocked instead (a lease for the underlay must not cut the host off).
- * A desired route found with another protocol is not in place: it is replaced, which adopts
- * it. Upstream flanneld writes its routes with proto boot, and the kernel deletes a route only
- * when the delete names its protocol (ours: 242), so on a node switched from upstream a
- * route left unadopted would outlive its lease.
+ * kernel's connected routes are safe; what flannel owns, and which routes are someone else's
+ * beyond doubt, is ./ownership.ts's one answer (shared with `flanneld status`). Everything
+ * else is left alone. A route that is someone else's beyond doubt — a connected route (proto
+ * `kernel`) or any route outside the cluster networks — is not replaced when a desired route
+ * has its key: the pass reports it as blocked instead (a lease for the underlay must not cut
+ * the host off). A desired route found with another protocol is not in place: it is replaced,
+ * which adopts it. Upstream flanneld writes its routes with proto boot, and the kernel deletes
+ * a route only when the delete names its protocol (ours: 242), so on a node switched from
+ * upstream a route left unadopted would outlive its lease.
  */
-import type { IPNet } from "../ip/mod.ts";
 import { APPLY_ORDER, describeEntry, type Entry, entryKey, sameEntry } from "./entries.ts";
+import { isForeignRoute, isOwnedNeigh, isOwnedRoute, type Scope } from "./ownership.ts";
+import { RTPROT_KERNEL } from "../netlink/codec/consts.ts";
 
-/** `RTPROT_KERNEL`: connected routes the kernel adds for addresses. */
-export const RTPROT_KERNEL = 2;
+/** `RTPROT_KERNEL` (codec/consts.ts): connected routes the kernel adds for addresses. */
+export { RTPROT_KERNEL };
+
 /**
  * The route protocol flannel's routes carry (`ip route ... proto 242`), so routes survive a
  * restart as recognisably ours and stale ones can be pruned. 242 is unassigned in
  * iproute2's rt_protos.
  */
 export const RTPROT_FLANNEL = 242;
-
-/** What flannel owns on this host: the devices it made and the cluster networks. */
-export interface Scope {
-  devices: readonly string[];
-  networks: readonly IPNet[];
-  protocol: number;
-}
 
 /** An entry read back from the kernel, with the facts that decide ownership. */
 export interface Observed {
@@ -44,29 +37,14 @@ export interface Observed {
 
 export type Op = { op: "replace"; entry: Entry } | { op: "delete"; entry: Entry };
 
-/** Whether flannel owns an observed entry (and may delete it). */
+/** Whether flannel owns an observed entry (and may delete it); see ./ownership.ts. */
 export function isOwned(o: Observed, scope: Scope): boolean {
   const e = o.entry;
-  const onOurDevice = scope.devices.includes(e.dev);
-  if (e.kind === "route") {
-    if (o.protocol === RTPROT_KERNEL) return false;
-    if (!scope.networks.some((n) => n.contains(e.dst))) return false;
-    return o.protocol === scope.protocol || onOurDevice;
-  }
-  return onOurDevice && o.permanent === true;
+  if (e.kind === "route") return isOwnedRoute(e, o.protocol, scope);
+  return isOwnedNeigh(e.dev, o.permanent === true, scope);
 }
 
-/**
- * Whether an observed route is someone else's beyond doubt, so a desired route must not
- * replace it: a connected route (proto `kernel`) or one outside the cluster networks.
- */
-export function isForeignRoute(o: Observed, scope: Scope): boolean {
-  const e = o.entry;
-  if (e.kind !== "route") return false;
-  return o.protocol === RTPROT_KERNEL || !scope.networks.some((n) => n.contains(e.dst));
-}
-
-/** A desired entry whose kernel object belongs to someone else (see {@linkcode isForeignRoute}). */
+/** A desired entry whose kernel object belongs to someone else (ownership.ts `isForeignRoute`). */
 export interface Blocked {
   want: Entry;
   found: Observed;
@@ -140,7 +118,10 @@ export class Differ {
       o.protocol === this.#scope.protocol;
     if (want !== undefined && sameEntry(o.entry, want) && ourProtocol) {
       this.#inPlace.add(want);
-    } else if (want !== undefined && isForeignRoute(o, this.#scope)) {
+    } else if (
+      want !== undefined && o.entry.kind === "route" &&
+      isForeignRoute(o.entry, o.protocol, this.#scope)
+    ) {
       this.#blocked.set(key, { want, found: o });
     } else if ((want === undefined || o.entry.dev !== want.dev) && isOwned(o, this.#scope)) {
       // Owned and unwanted, or a second object under a wanted key (e.g. the same route on

@@ -2,89 +2,71 @@
  * Entries ↔ rtnetlink messages, as pure functions: what the reconciler sends for an op, and
  * what a dump reply means as an observed entry.
  *
- * Design notes: requests carry `NLM_F_CREATE | NLM_F_REPLACE` (replace semantics, idempotent)
- * and no `NLM_F_ACK` — the kernel reports a failing message without it, so a batch costs
- * one acknowledged message at the end (the connection adds that). Routes go to table main
- * with flannel's route protocol. Entries name devices; ifindexes are resolved by the caller
- * at send time, so a recreated device (new index) is handled by the same code.
+ * Design notes: the requests are mod/netlink's own builders (ops/route.ts, ops/neigh.ts) with
+ * replace semantics (`NLM_F_CREATE | NLM_F_REPLACE`, idempotent); in a batch the connection
+ * keeps `NLM_F_ACK` on the last message only — the kernel reports a failing message without
+ * it, so a batch costs one acknowledged message at the end. Routes go to table main with
+ * flannel's route protocol; a delete names the same protocol, scope and type, so the kernel
+ * deletes only a route of ours. Entries name devices; ifindexes are resolved by the caller at
+ * send time, so a recreated device (new index) is handled by the same code.
  */
 import * as K from "../netlink/codec/consts.ts";
 import type { Neigh } from "../netlink/codec/neigh.ts";
 import type { Route } from "../netlink/codec/route.ts";
+import {
+  fdbDel,
+  fdbReplace,
+  neighDel,
+  neighReplace,
+  type NeighRequest,
+} from "../netlink/ops/neigh.ts";
+import { routeDel, routeReplace, type RouteRequest, type RouteSpec } from "../netlink/ops/route.ts";
 import type { Family } from "../ip/mod.ts";
 import type { Observed, Op } from "./diff.ts";
-import type { Entry } from "./entries.ts";
+import type { Entry, RouteEntry } from "./entries.ts";
 
-/** A request without seq/pid (the connection numbers it). */
-export type Request =
-  | { kind: "route"; type: number; flags: number; body: Route }
-  | { kind: "neigh"; type: number; flags: number; body: Neigh };
+/** What the reconciler sends for one op. */
+export type OpRequest = RouteRequest | NeighRequest;
 
-const afOf = (f: Family) => (f === 4 ? K.AF_INET : K.AF_INET6);
 const familyOf = (e: Entry): Family =>
   e.kind === "route" ? e.dst.family : e.kind === "neigh" ? e.ip.family : e.dst.family;
 
-function routeBody(e: Extract<Entry, { kind: "route" }>, ifindex: number, protocol: number): Route {
-  const body: Route = {
-    family: afOf(e.dst.family),
+/** `<dst> [via <gateway>] dev #<ifindex> [onlink] proto <protocol> scope … type unicast`. */
+function routeSpec(e: RouteEntry, ifindex: number, protocol: number): RouteSpec {
+  const spec: RouteSpec = {
     dst: e.dst,
-    tos: 0,
-    rtmTable: K.RT_TABLE_MAIN,
+    oif: ifindex,
+    onlink: e.onlink,
+    table: K.RT_TABLE_MAIN,
     protocol,
     scope: e.gateway === null ? K.RT_SCOPE_LINK : K.RT_SCOPE_UNIVERSE,
     type: K.RTN_UNICAST,
-    flags: e.onlink ? K.RTNH_F_ONLINK : 0,
-    oif: ifindex,
   };
-  if (e.gateway !== null) body.gateway = e.gateway;
-  return body;
-}
-
-function neighBody(e: Exclude<Entry, { kind: "route" }>, ifindex: number): Neigh {
-  if (e.kind === "neigh") {
-    return {
-      family: afOf(e.ip.family),
-      index: ifindex,
-      state: K.NUD_PERMANENT,
-      flags: 0,
-      type: 0,
-      dst: e.ip,
-      lladdr: e.mac,
-    };
-  }
-  return {
-    family: K.AF_BRIDGE,
-    index: ifindex,
-    state: K.NUD_PERMANENT,
-    flags: K.NTF_SELF,
-    type: 0,
-    lladdr: e.mac,
-    dst: e.dst,
-  };
+  if (e.gateway !== null) spec.gateway = e.gateway;
+  return spec;
 }
 
 /**
  * The request for an op, e.g. `ip route replace … proto 242`, `ip neigh replace … nud
  * permanent`, `bridge fdb replace … self permanent`, or the matching `del`.
  */
-export function opRequest(op: Op, ifindex: number, protocol: number): Request {
+export function opRequest(op: Op, ifindex: number, protocol: number): OpRequest {
   const e = op.entry;
   const add = op.op === "replace";
-  const flags = K.NLM_F_REQUEST | (add ? K.NLM_F_CREATE | K.NLM_F_REPLACE : 0);
-  if (e.kind === "route") {
-    return {
-      kind: "route",
-      type: add ? K.RTM_NEWROUTE : K.RTM_DELROUTE,
-      flags,
-      body: routeBody(e, ifindex, protocol),
-    };
+  switch (e.kind) {
+    case "route": {
+      const spec = routeSpec(e, ifindex, protocol);
+      return add ? routeReplace(spec) : routeDel(spec);
+    }
+    case "neigh": {
+      const spec = { index: ifindex, dst: e.ip, lladdr: e.mac };
+      return add ? neighReplace(spec) : neighDel(spec);
+    }
+    case "fdb": {
+      const spec = { index: ifindex, lladdr: e.mac, dst: e.dst, state: K.NUD_PERMANENT };
+      return add ? fdbReplace(spec) : fdbDel(spec);
+    }
   }
-  return {
-    kind: "neigh",
-    type: add ? K.RTM_NEWNEIGH : K.RTM_DELNEIGH,
-    flags,
-    body: neighBody(e, ifindex),
-  };
 }
 
 /** Family of an entry (for dumps and logs). */

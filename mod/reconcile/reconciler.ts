@@ -14,7 +14,7 @@
  *
  * Routes we do not own are not overwritten: none outside the cluster networks is desired
  * ({@linkcode Reconciler.setGroup}); a full pass does not replace one whose key a connected
- * route or a foreign route holds (./diff.ts `isForeignRoute`, said once); a flush reads no
+ * route or a foreign route holds (./ownership.ts `isForeignRoute`, said once); a flush reads no
  * kernel state (a dump per lease event) but skips the keys of the connected routes the last
  * pass saw. A connected route made since then with exactly a lease's key is what the agent's
  * lease validation rules out (mod/lease/validate.ts: a desired route is a SubnetLen subnet of
@@ -23,7 +23,8 @@
 import type { Clock } from "../clock.ts";
 import { errorText } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { BlockedKeys, Differ, type Observed, type Op, orderOps, type Scope } from "./diff.ts";
+import { BlockedKeys, Differ, type Observed, type Op, orderOps } from "./diff.ts";
+import type { Scope } from "./ownership.ts";
 import { DesiredEntries } from "./desired.ts";
 import { describeEntry, type Entry, entryKey } from "./entries.ts";
 

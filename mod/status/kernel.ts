@@ -2,21 +2,26 @@
  * The flannel part of a network namespace's kernel state, summarised from rtnetlink dumps:
  * the flannel devices and how many routes, permanent neighbours and FDB entries they carry.
  *
- * Design notes: a device is flannel's when its name starts with `flannel` (`flannel.<VNI>`,
- * `flannel-v6.<VNI>`), as the backends name them. A route is flannel's when it carries
+ * Design notes: what counts is what the agent's reconciler takes for its own (one answer,
+ * mod/reconcile/ownership.ts): a device is flannel's when its name starts with `flannel`
+ * (`flannel.<VNI>`, `flannel-v6.<VNI>`), as the backends name them. A route is flannel's when
+ * it is a unicast route of table main into one of subnet.env's networks that carries
  * `RTPROT_FLANNEL` (what this agent writes, host-gw routes on the external interface
- * included) or when it is a unicast route into one of subnet.env's networks through a flannel
- * device (what upstream's flanneld writes, with the default protocol). The local table and
- * non-unicast routes are left out: the kernel's own `local 10.244.1.0 dev flannel.1` is no
- * peer. Pure: the dumps come from status/run.ts.
+ * included) or goes through a flannel device (what upstream's flanneld writes, with the
+ * default protocol); connected routes never are. Other tables and non-unicast routes are left
+ * out: the kernel's own `local 10.244.1.0 dev flannel.1` is no peer. With no networks known
+ * (no subnet.env) only `RTPROT_FLANNEL` proves a route flannel's. Pure: the dumps come from
+ * status/run.ts.
  */
 import * as K from "../netlink/codec/consts.ts";
 import type { Addr } from "../netlink/codec/addr.ts";
 import type { Link } from "../netlink/codec/link.ts";
 import type { Neigh } from "../netlink/codec/neigh.ts";
 import type { Route } from "../netlink/codec/route.ts";
-import type { IPNet } from "../ip/mod.ts";
+import { type IPNet, parseCIDR } from "../ip/mod.ts";
 import { RTPROT_FLANNEL } from "../reconcile/diff.ts";
+import { observeRoute } from "../reconcile/netlink_map.ts";
+import { isOwnedDevice, isOwnedNeigh, isOwnedRoute, type Scope } from "../reconcile/ownership.ts";
 
 /** What rtnetlink said: links, addresses, routes (all tables), ARP/ND and FDB entries. */
 export interface KernelDump {
@@ -66,18 +71,18 @@ export interface KernelSummary {
   fdb: number;
 }
 
-/** Whether a device name is one the backends create. */
-export const isFlannelDevice = (name: string): boolean => name.startsWith("flannel");
-
 const permanent = (n: Neigh) => (n.state & K.NUD_PERMANENT) !== 0;
 
-/** Whether `r` is a flannel route given the flannel device indexes and the networks. */
-function isFlannelRoute(r: Route, devices: ReadonlySet<number>, nets: readonly IPNet[]): boolean {
-  if (r.type !== K.RTN_UNICAST || (r.table ?? r.rtmTable) === K.RT_TABLE_LOCAL) return false;
-  if (r.protocol === RTPROT_FLANNEL) return true;
-  const dst = r.dst;
-  if (r.oif === undefined || !devices.has(r.oif) || dst === undefined) return false;
-  return nets.some((n) => n.family === dst.family && n.contains(dst));
+/** The flannel routes of `routes` (see ownership.ts) given every link's name. */
+function flannelRoutes(
+  routes: readonly Route[],
+  names: ReadonlyMap<number, string>,
+  scope: Scope,
+): Route[] {
+  return routes.filter((r) => {
+    const o = observeRoute(r, names);
+    return o !== null && o.entry.kind === "route" && isOwnedRoute(o.entry, o.protocol, scope);
+  });
 }
 
 function device(
@@ -100,16 +105,26 @@ function device(
   };
 }
 
+/** Every destination of either family: the networks when subnet.env names none. */
+const ANY = [parseCIDR("0.0.0.0/0"), parseCIDR("::/0")];
+
 /**
  * Summarises `dump` for the networks of subnet.env (`nets`, empty when unknown: then only
- * `RTPROT_FLANNEL` routes count).
+ * `RTPROT_FLANNEL` routes count, to any destination).
  */
 export function summarizeKernel(dump: KernelDump, nets: readonly IPNet[]): KernelSummary {
-  const links = dump.links.filter((l) => isFlannelDevice(l.name ?? ""));
-  const indexes = new Set(links.map((l) => l.index));
-  const routes = dump.routes.filter((r) => isFlannelRoute(r, indexes, nets));
-  const neighs = dump.neighs.filter((n) => indexes.has(n.index) && permanent(n));
-  const fdb = dump.fdb.filter((n) => indexes.has(n.index) && permanent(n));
+  const links = dump.links.filter((l) => isOwnedDevice(l.name ?? ""));
+  const names = new Map(dump.links.map((l) => [l.index, l.name ?? ""]));
+  const scope: Scope = {
+    devices: links.map((l) => l.name ?? ""),
+    networks: nets,
+    protocol: RTPROT_FLANNEL,
+  };
+  const routeScope = nets.length > 0 ? scope : { ...scope, devices: [], networks: ANY };
+  const routes = flannelRoutes(dump.routes, names, routeScope);
+  const ours = (n: Neigh) => isOwnedNeigh(names.get(n.index) ?? "", permanent(n), scope);
+  const neighs = dump.neighs.filter(ours);
+  const fdb = dump.fdb.filter(ours);
   const count = <T>(xs: readonly T[], index: number, of: (x: T) => number | undefined) =>
     xs.filter((x) => of(x) === index).length;
   const devices = links

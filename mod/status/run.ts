@@ -5,7 +5,7 @@
  *
  * Design notes: the three reads run concurrently and each failure is a fact in the report,
  * never a crash: an on-call engineer gets the whole picture even when half of it is broken.
- * The kernel is read through the agent's own rtnetlink connection (mod/agent/rtnl_conn.ts),
+ * The kernel is read through the agent's own rtnetlink connection (mod/agent/agent_rtnl.ts),
  * read-only dumps, no `ip` child process. The world is injected so the command is tested
  * without root or an agent. No store client is loaded: `status` is local and fast.
  */
@@ -15,7 +15,7 @@ import { tryParseIP } from "../ip/mod.ts";
 import type { Env } from "../config/flags.ts";
 import { FlagError } from "../config/flags.ts";
 import { readSubnetEnvFile } from "../config/subnet_env_file.ts";
-import { openRtnl } from "../agent/rtnl_conn.ts";
+import { openAgentRtnl } from "../agent/agent_rtnl.ts";
 import { EXIT_USAGE, PROGRAM } from "../agent/cli.ts";
 import type { KernelDump } from "./kernel.ts";
 import { parseStatusFlags, type StatusOptions, statusUsage } from "./flags.ts";
@@ -73,21 +73,18 @@ function probeError(err: unknown, timeoutMs: number): string {
 }
 
 /** Read-only rtnetlink dumps of the calling process's network namespace. */
-export async function dumpKernel(): Promise<KernelDump> {
-  const conn = openRtnl();
-  try {
+export function dumpKernel(): Promise<KernelDump> {
+  return Promise.resolve().then(() => {
+    using nl = openAgentRtnl();
     const families = [K.AF_INET, K.AF_INET6];
-    const [links, addrs, routes, neighs, fdb] = [
-      await conn.dumpLinks(),
-      (await Promise.all(families.map((f) => conn.dumpAddrs(f)))).flat(),
-      (await Promise.all(families.map((f) => conn.dumpRoutes(f)))).flat(),
-      (await Promise.all(families.map((f) => conn.dumpNeighs(f)))).flat(),
-      await conn.dumpNeighs(K.AF_BRIDGE),
-    ];
-    return { links, addrs, routes, neighs, fdb };
-  } finally {
-    conn.close();
-  }
+    return {
+      links: nl.link.list(),
+      addrs: families.flatMap((family) => nl.addr.list({ family })),
+      routes: families.flatMap((family) => nl.route.list({ family, table: "all" })),
+      neighs: families.flatMap((family) => nl.neigh.list({ family })),
+      fdb: nl.fdb.list(),
+    };
+  });
 }
 
 /** The real world: files, fetch and rtnetlink. */

@@ -1,6 +1,6 @@
 import { assertEquals } from "../harness/assert.ts";
 import { incompatibility, parseMac, randomMac } from "../../backends/vxlan_device.ts";
-import type { LinkInfo, VxlanSpec } from "../../mod/agent/backend.ts";
+import type { LinkInfo, VxlanSpec } from "../../backends/contract.ts";
 import { parseIP } from "../../mod/ip/mod.ts";
 import { flannel1Link, flannel1Spec } from "../harness/vxlan_fixtures.ts";
 

@@ -10,7 +10,7 @@ import {
   vxlanPlan,
 } from "../../backends/vxlan.ts";
 import { vxlanDataProblem } from "../../backends/vxlan_lease.ts";
-import type { ExternalInterface, PrepareEnv } from "../../mod/agent/backend.ts";
+import type { ExternalInterface, PrepareEnv } from "../../backends/contract.ts";
 import { loadNetworkConfig } from "../../mod/config/net_conf.ts";
 import { ConfigError, ParseError } from "../../mod/errors.ts";
 import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";

@@ -8,12 +8,13 @@
  * EventedKernel.foreignDelete} and {@linkcode EventedKernel.deleteLink}; the reconciler's go
  * through `apply` and the DeviceOps. Also event builders for table tests.
  */
-import type { LinkInfo, VxlanSpec } from "../../mod/agent/backend.ts";
+import type { LinkInfo, VxlanSpec } from "../../backends/contract.ts";
 import type { KernelEvents } from "../../mod/agent/repair_loop.ts";
 import * as K from "../../mod/netlink/codec/consts.ts";
 import { linkBody } from "../../mod/netlink/ops/link.ts";
 import type { RtEvent } from "../../mod/netlink/events.ts";
-import { type Observed, type Op, RTPROT_FLANNEL, type Scope } from "../../mod/reconcile/diff.ts";
+import { type Observed, type Op, RTPROT_FLANNEL } from "../../mod/reconcile/diff.ts";
+import type { Scope } from "../../mod/reconcile/ownership.ts";
 import { type Entry, entryKey, sameEntry } from "../../mod/reconcile/entries.ts";
 import { opRequest } from "../../mod/reconcile/netlink_map.ts";
 import type { LinkState } from "../../mod/reconcile/trigger.ts";

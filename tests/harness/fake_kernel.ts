@@ -4,8 +4,9 @@
  * (replace overwrites the object under the entry's key; deleting a missing entry succeeds).
  * Failures can be injected per entry key.
  */
-import type { DeviceAddr, DeviceOps, LinkInfo, VxlanSpec } from "../../mod/agent/backend.ts";
-import { type Observed, type Op, RTPROT_FLANNEL, type Scope } from "../../mod/reconcile/diff.ts";
+import type { DeviceAddr, DeviceOps, LinkInfo, VxlanSpec } from "../../backends/contract.ts";
+import { type Observed, type Op, RTPROT_FLANNEL } from "../../mod/reconcile/diff.ts";
+import type { Scope } from "../../mod/reconcile/ownership.ts";
 import { type Entry, entryKey } from "../../mod/reconcile/entries.ts";
 import type { KernelPort } from "../../mod/reconcile/reconciler.ts";
 

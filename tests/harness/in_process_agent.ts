@@ -10,7 +10,7 @@ import type { AgentDeps } from "../../mod/agent/agent.ts";
 import { agentSubnetEnv } from "../../mod/agent/subnet_env.ts";
 import { writeSubnetEnvFile } from "../../mod/config/subnet_env_file.ts";
 import { NetlinkKernel } from "../../mod/agent/netlink_kernel.ts";
-import { openRtnl } from "../../mod/agent/rtnl_conn.ts";
+import { openAgentRtnl } from "../../mod/agent/agent_rtnl.ts";
 import { systemClock } from "../../mod/clock.ts";
 import type { Logger } from "../../mod/log.ts";
 import { RTPROT_FLANNEL } from "../../mod/reconcile/diff.ts";
@@ -28,7 +28,7 @@ export function inProcessAgent(
   h: Host,
   o: InProcessAgentOptions,
 ): { deps: AgentDeps; close(): void } {
-  const rtnl = openRtnl(h.ns.path);
+  const rtnl = openAgentRtnl(h.ns.path);
   const kernel = new NetlinkKernel(rtnl, RTPROT_FLANNEL, async (path, value) => {
     const sysctl = `net.${path.replaceAll("/", ".")}=${value}`;
     await exec("ip", ["netns", "exec", h.ns.name, "sysctl", "-qw", sysctl]);

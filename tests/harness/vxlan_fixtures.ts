@@ -2,7 +2,7 @@
  * `flannel.1` as the vxlan backend makes it (VNI 1 over underlay ifindex 2, local
  * 198.18.0.1), as a device spec and as the link the kernel reports; fields overridable.
  */
-import type { LinkInfo, VxlanAttrs, VxlanSpec } from "../../mod/agent/backend.ts";
+import type { LinkInfo, VxlanAttrs, VxlanSpec } from "../../backends/contract.ts";
 import { parseIP } from "../../mod/ip/mod.ts";
 
 /** The vxlan attributes the kernel reports for `flannel.1` (port: the kernel default). */

@@ -3,9 +3,10 @@ import {
   deviceAddrOf,
   ifaceFacts,
   linkInfoOf,
-  vxlanLinkBody,
+  vxlanLinkSpec,
 } from "../../../mod/agent/netlink_facts.ts";
 import * as K from "../../../mod/netlink/codec/consts.ts";
+import { linkAdd } from "../../../mod/netlink/ops/link.ts";
 import type { Addr } from "../../../mod/netlink/codec/addr.ts";
 import type { Link } from "../../../mod/netlink/codec/link.ts";
 import type { Route } from "../../../mod/netlink/codec/route.ts";
@@ -57,9 +58,9 @@ Deno.test("linkInfoOf() reads kind, MTU, MAC, state and vxlan attributes", () =>
   assertEquals(linkInfoOf(vx).vxlan, flannel1Attrs());
 });
 
-Deno.test("vxlanLinkBody() round-trips through linkInfoOf()", () => {
+Deno.test("vxlanLinkSpec() round-trips through linkAdd() and linkInfoOf()", () => {
   const spec = flannel1Spec({ mac: "0e:00:00:00:00:07" });
-  const body = vxlanLinkBody(spec);
+  const body = linkAdd(vxlanLinkSpec(spec)).body;
   assertEquals(body.info?.vxlan?.port, undefined, "port 0 is not sent: the kernel default applies");
   const back = linkInfoOf({ ...body, index: 7 });
   assertEquals([back.name, back.mtu, back.mac, back.vxlan?.vni, back.vxlan?.local?.toString()], [

@@ -1,17 +1,17 @@
 import { assert, assertEquals } from "../../harness/assert.ts";
-import {
-  type AnyRequest,
-  NetlinkKernel,
-  type RtnlConn,
-} from "../../../mod/agent/netlink_kernel.ts";
+import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";
 import * as K from "../../../mod/netlink/codec/consts.ts";
 import type { Link } from "../../../mod/netlink/codec/link.ts";
+import type { ObjectMessage } from "../../../mod/netlink/codec/message.ts";
 import type { Neigh } from "../../../mod/netlink/codec/neigh.ts";
 import type { Route } from "../../../mod/netlink/codec/route.ts";
+import { Conn } from "../../../mod/netlink/conn.ts";
 import { NetlinkError } from "../../../mod/netlink/errors.ts";
+import { Rtnl } from "../../../mod/netlink/rtnl.ts";
 import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
 import type { Entry } from "../../../mod/reconcile/entries.ts";
 import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
+import { FakeKernel } from "../netlink/fake_kernel.ts";
 
 const link = (index: number, name: string): Link => ({
   family: 0,
@@ -23,24 +23,45 @@ const link = (index: number, name: string): Link => ({
   mtu: 1500,
 });
 
-class FakeConn implements RtnlConn {
+/** RTM_GET* (link 18, addr 22, route 26, neigh 30): reads, not writes. */
+const isGet = (m: ObjectMessage) => m.type % 4 === 2;
+
+/**
+ * A kernel behind the real connection: answers dumps from its tables, records every write,
+ * grouped by sendto, and fails a write with `answer`'s errno.
+ */
+class Kernel extends FakeKernel {
   links: Link[] = [link(2, "eth0"), link(5, "flannel.1")];
   routes: Route[] = [];
   neighs: Neigh[] = [];
-  sent: AnyRequest[][] = [];
-  answer: (r: AnyRequest) => Error | null = () => null;
-  dumpLinks = () => Promise.resolve(this.links);
-  dumpAddrs = () => Promise.resolve([]);
-  dumpRoutes = (f: number) => Promise.resolve(this.routes.filter((r) => r.family === f));
-  dumpNeighs = (f: number) => Promise.resolve(this.neighs.filter((n) => n.family === f));
-  eachRoute = async (f: number, fn: (r: Route) => void) => (await this.dumpRoutes(f)).forEach(fn);
-  eachNeigh = async (f: number, fn: (n: Neigh) => void) => (await this.dumpNeighs(f)).forEach(fn);
-  routeGet = () => Promise.reject(new Error("unreachable"));
-  send(reqs: readonly AnyRequest[]) {
-    this.sent.push([...reqs]);
-    return Promise.resolve(reqs.map(this.answer));
+  /** The writes of each sendto that carried any. */
+  writes: ObjectMessage[][] = [];
+  answer: (m: ObjectMessage) => number | undefined = () => undefined;
+
+  constructor() {
+    super((m) => {
+      if (!isGet(m)) {
+        const errno = this.answer(m);
+        return errno === undefined ? {} : { errno };
+      }
+      const family = (m.body as { family: number }).family;
+      if (m.kind === "link") return { objects: this.links };
+      if (m.kind === "route") return { objects: this.routes.filter((r) => r.family === family) };
+      if (m.kind === "neigh") return { objects: this.neighs.filter((n) => n.family === family) };
+      return { objects: [] };
+    });
+  }
+
+  override send(bytes: Uint8Array): void {
+    const before = this.sent.length;
+    super.send(bytes);
+    const writes = this.sent.slice(before).filter((m) => !isGet(m));
+    if (writes.length > 0) this.writes.push(writes);
   }
 }
+
+const kernelOver = (k: Kernel) =>
+  new NetlinkKernel(new Rtnl(new Conn(k)), RTPROT_FLANNEL, () => Promise.resolve());
 
 const route: Entry = {
   kind: "route",
@@ -56,21 +77,21 @@ const scope = {
 };
 
 Deno.test("NetlinkKernel.apply() sends one batch with resolved ifindexes", async () => {
-  const conn = new FakeConn();
-  const k = new NetlinkKernel(conn, RTPROT_FLANNEL, () => Promise.resolve());
+  const conn = new Kernel();
+  const k = kernelOver(conn);
   const res = await k.apply([{ op: "replace", entry: route }, {
     op: "replace",
     entry: { ...route, dev: "eth0" },
   }]);
   assertEquals(res, [null, null]);
-  assertEquals(conn.sent.length, 1);
-  assertEquals(conn.sent[0]!.map((r) => r.kind === "route" && r.body.oif), [5, 2]);
+  assertEquals(conn.writes.length, 1);
+  assertEquals(conn.writes[0]!.map((r) => r.kind === "route" && (r.body as Route).oif), [5, 2]);
 });
 
 Deno.test("NetlinkKernel.apply() treats deleting a missing entry or device as success", async () => {
-  const conn = new FakeConn();
-  conn.answer = () => new NetlinkError(-2, "ip route del");
-  const k = new NetlinkKernel(conn, RTPROT_FLANNEL, () => Promise.resolve());
+  const conn = new Kernel();
+  conn.answer = () => 2; // ENOENT
+  const k = kernelOver(conn);
   assertEquals(
     await k.apply([{ op: "delete", entry: route }, {
       op: "delete",
@@ -87,7 +108,7 @@ Deno.test("NetlinkKernel.apply() treats deleting a missing entry or device as su
 });
 
 Deno.test("NetlinkKernel.read() reads routes, and neighbours and FDB only of our devices", async () => {
-  const conn = new FakeConn();
+  const conn = new Kernel();
   conn.routes = [{
     family: K.AF_INET,
     tos: 0,
@@ -111,7 +132,7 @@ Deno.test("NetlinkKernel.read() reads routes, and neighbours and FDB only of our
     lladdr: "aa:00:00:00:00:02",
   });
   conn.neighs = [n(5, K.AF_INET), n(2, K.AF_INET), n(5, K.AF_BRIDGE, K.NTF_SELF)];
-  const k = new NetlinkKernel(conn, RTPROT_FLANNEL, () => Promise.resolve());
+  const k = kernelOver(conn);
   const got = await k.read(scope);
   assertEquals(got.map((o) => `${o.entry.kind} ${o.entry.dev}`), [
     "route flannel.1",
@@ -121,19 +142,20 @@ Deno.test("NetlinkKernel.read() reads routes, and neighbours and FDB only of our
 });
 
 Deno.test("NetlinkKernel device ops send the expected link and address requests", async () => {
-  const conn = new FakeConn();
-  const k = new NetlinkKernel(conn, RTPROT_FLANNEL, () => Promise.resolve());
+  const conn = new Kernel();
+  const k = kernelOver(conn);
   await k.setMtuUp("flannel.1", 1450);
   await k.addAddr("flannel.1", { ip: parseIP("10.244.1.0"), prefixLen: 32 });
   await k.deleteLink("flannel.1");
   await k.deleteLink("absent");
-  assertEquals(conn.sent.map((b) => `${b[0]!.kind} ${b[0]!.type}`), [
+  assertEquals(conn.writes.map((b) => `${b[0]!.kind} ${b[0]!.type}`), [
     `link ${K.RTM_NEWLINK}`,
     `addr ${K.RTM_NEWADDR}`,
     `link ${K.RTM_DELLINK}`,
   ]);
-  const up = conn.sent[0]![0]!;
-  assertEquals(up.kind === "link" && [up.body.index, up.body.mtu, up.body.flags], [
+  const up = conn.writes[0]![0]!;
+  const upBody = up.body as Link;
+  assertEquals(up.kind === "link" && [upBody.index, upBody.mtu, upBody.flags], [
     5,
     1450,
     K.IFF_UP,

@@ -8,7 +8,7 @@ import { EventedKernel } from "../../harness/evented_kernel.ts";
 import { FakeClock } from "../../harness/fake_clock.ts";
 import { lease } from "../../harness/leases.ts";
 import { vxlan } from "../../../backends/vxlan.ts";
-import type { ExternalInterface } from "../../../mod/agent/backend.ts";
+import type { ExternalInterface } from "../../../backends/contract.ts";
 import { repairLoop } from "../../../mod/agent/repair_loop.ts";
 import { loadNetworkConfig } from "../../../mod/config/net_conf.ts";
 import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";

@@ -4,11 +4,14 @@ import {
   keepBlackholes,
   netlinkBlackholes,
 } from "../../../mod/daemon/blackhole.ts";
-import type { AnyRequest, RtnlConn } from "../../../mod/agent/netlink_kernel.ts";
 import { type Family, IPNet, parseCIDR } from "../../../mod/ip/mod.ts";
 import { createLogger } from "../../../mod/log.ts";
 import * as K from "../../../mod/netlink/codec/consts.ts";
 import type { Route } from "../../../mod/netlink/codec/route.ts";
+import type { ObjectMessage } from "../../../mod/netlink/codec/message.ts";
+import { Conn } from "../../../mod/netlink/conn.ts";
+import { Rtnl } from "../../../mod/netlink/rtnl.ts";
+import { FakeKernel } from "../netlink/fake_kernel.ts";
 import { assertEquals } from "../../harness/assert.ts";
 import { FakeClock } from "../../harness/fake_clock.ts";
 
@@ -80,7 +83,7 @@ Deno.test("keepBlackholes() first checks one period after start, then every peri
 });
 
 Deno.test("netlinkBlackholes() reads blackholes of table main and sends `ip route add blackhole`", async () => {
-  const sent: AnyRequest[] = [];
+  const sent: ObjectMessage[] = [];
   const route = (dst: string, type: number, table: number): Route => ({
     family: K.AF_INET,
     dst: parseCIDR(dst),
@@ -92,23 +95,23 @@ Deno.test("netlinkBlackholes() reads blackholes of table main and sends `ip rout
     flags: 0,
     table,
   });
-  const conn = {
-    dumpRoutes: (family: number) =>
-      Promise.resolve(
-        family === K.AF_INET
-          ? [
-            route("10.244.3.0/24", K.RTN_BLACKHOLE, K.RT_TABLE_MAIN),
-            route("10.244.4.0/24", K.RTN_BLACKHOLE, 100),
-            route("10.244.5.0/24", K.RTN_UNICAST, K.RT_TABLE_MAIN),
-          ]
-          : [],
-      ),
-    send: (reqs: readonly AnyRequest[]) => {
-      sent.push(...reqs);
-      return Promise.resolve(reqs.map(() => null));
-    },
-  } as unknown as RtnlConn;
-  const port = netlinkBlackholes(conn);
+  const kernel = new FakeKernel((m) => {
+    if (m.type !== K.RTM_GETROUTE) {
+      sent.push(m);
+      return;
+    }
+    const family = (m.body as Route).family;
+    return {
+      objects: family === K.AF_INET
+        ? [
+          route("10.244.3.0/24", K.RTN_BLACKHOLE, K.RT_TABLE_MAIN),
+          route("10.244.4.0/24", K.RTN_BLACKHOLE, 100),
+          route("10.244.5.0/24", K.RTN_UNICAST, K.RT_TABLE_MAIN),
+        ]
+        : [],
+    };
+  });
+  const port = netlinkBlackholes(new Rtnl(new Conn(kernel)));
   assertEquals((await port.blackholes(4)).map(String), ["10.244.3.0/24"]);
   assertEquals(await port.blackholes(6), []);
   await port.add(parseCIDR("10.244.9.0/24"));

@@ -1,6 +1,6 @@
 import { realDaemonDeps } from "../../../mod/daemon/real.ts";
 import type { DaemonOptions } from "../../../mod/daemon/daemon.ts";
-import type { RtnlConn } from "../../../mod/agent/netlink_kernel.ts";
+import type { Rtnl } from "../../../mod/netlink/rtnl.ts";
 import { loadNetworkConfig } from "../../../mod/config/net_conf.ts";
 import { BR_NETFILTER_FILES } from "../../../mod/firewall/mod.ts";
 import { silentLogger } from "../../../mod/log.ts";
@@ -16,7 +16,7 @@ const OPTS: DaemonOptions = {
   healthzIP: "127.0.0.1",
   healthzPort: 0,
 };
-const NO_CONN = {} as RtnlConn;
+const NO_CONN = {} as Rtnl;
 
 Deno.test("realDaemonDeps() reads the previous subnet file at the configured path", async () => {
   const dir = await Deno.makeTempDir();

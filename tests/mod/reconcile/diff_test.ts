@@ -3,13 +3,12 @@ import fc from "fast-check";
 import {
   diff,
   Differ,
-  isForeignRoute,
   isOwned,
   type Observed,
   RTPROT_FLANNEL,
   RTPROT_KERNEL,
-  type Scope,
 } from "../../../mod/reconcile/diff.ts";
+import { isForeignRoute, type Scope } from "../../../mod/reconcile/ownership.ts";
 import { describeEntry, type Entry, entryKey } from "../../../mod/reconcile/entries.ts";
 import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
 
@@ -67,24 +66,6 @@ Deno.test("isOwned() claims only flannel's entries", async (t) => {
   ];
   for (const [name, o, owned] of cases) {
     await t.step(name, () => assertEquals(isOwned(o, scope), owned));
-  }
-});
-
-Deno.test("isForeignRoute() marks connected routes and routes outside the networks", async (t) => {
-  const cases: [string, Observed, boolean][] = [
-    ["the underlay's connected route", obs(r("198.18.0.0/24", "0.0.0.0", "eth0"), 2), true],
-    ["a connected route inside", obs(r("10.244.1.0/24", "0.0.0.0", "cni0"), 2), true],
-    ["an operator's route outside", obs(r("192.168.0.0/24", "198.18.0.1", "eth0"), 3), true],
-    ["our route", obs(r("10.244.2.0/24", "10.244.2.0")), false],
-    [
-      "upstream's route inside (proto boot)",
-      obs(r("10.244.2.0/24", "198.18.0.2", "eth0"), 3),
-      false,
-    ],
-    ["a neighbour", obs(n("198.18.0.2", "aa:00:00:00:00:02", "eth0")), false],
-  ];
-  for (const [name, o, want] of cases) {
-    await t.step(name, () => assertEquals(isForeignRoute(o, scope), want));
   }
 });
 
@@ -172,7 +153,9 @@ function groupedDiff(desired: Map<string, Entry>, observed: Observed[]): string[
   const ourProto = (o: Observed) => o.entry.kind !== "route" || o.protocol === scope.protocol;
   for (const [k, w] of desired) {
     const have = seen.get(k) ?? [];
-    const blocked = have.some((o) => isForeignRoute(o, scope));
+    const blocked = have.some((o) =>
+      o.entry.kind === "route" && isForeignRoute(o.entry, o.protocol, scope)
+    );
     const inPlace = have.some((o) => same(o.entry, w) && ourProto(o));
     if (!inPlace && !blocked) out.push(`replace ${describeEntry(w)}`);
     for (const o of have) {

@@ -6,7 +6,9 @@ import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
 import { fdb, neigh, route } from "./entry_fixtures.ts";
 
 const names = new Map([[5, "flannel.1"], [2, "eth0"]]);
-const REPLACE = K.NLM_F_REQUEST | K.NLM_F_CREATE | K.NLM_F_REPLACE;
+// The ops builders' flags: NLM_F_ACK too, which a batch keeps on its last message only.
+const ACK = K.NLM_F_REQUEST | K.NLM_F_ACK;
+const REPLACE = ACK | K.NLM_F_CREATE | K.NLM_F_REPLACE;
 
 Deno.test("opRequest() builds `ip route replace … onlink proto 242` and its delete", () => {
   assertEquals(opRequest({ op: "replace", entry: route }, 5, RTPROT_FLANNEL), {
@@ -27,7 +29,9 @@ Deno.test("opRequest() builds `ip route replace … onlink proto 242` and its de
     },
   });
   const del = opRequest({ op: "delete", entry: route }, 5, RTPROT_FLANNEL);
-  assertEquals([del.type, del.flags], [K.RTM_DELROUTE, K.NLM_F_REQUEST]);
+  assertEquals([del.type, del.flags], [K.RTM_DELROUTE, ACK]);
+  const put = opRequest({ op: "replace", entry: route }, 5, RTPROT_FLANNEL);
+  assertEquals(del.body, put.body, "a delete names our protocol, scope and type");
 });
 
 Deno.test("opRequest() builds permanent neighbour and self FDB entries", () => {

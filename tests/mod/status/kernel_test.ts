@@ -1,7 +1,7 @@
 import { assertEquals } from "../../harness/assert.ts";
 import * as K from "../../../mod/netlink/codec/consts.ts";
 import { parseCIDR } from "../../../mod/ip/mod.ts";
-import { isFlannelDevice, summarizeKernel } from "../../../mod/status/kernel.ts";
+import { summarizeKernel } from "../../../mod/status/kernel.ts";
 import { link, MAC1, route, vxlanNode } from "./dump.ts";
 
 const NETS = [parseCIDR("10.244.0.0/16"), parseCIDR("fd00:10::/48")];
@@ -80,16 +80,16 @@ Deno.test("summarizeKernel() reports a down device and one without vxlan data", 
   });
 });
 
-Deno.test("isFlannelDevice() matches the backends' device names", async (t) => {
-  for (
-    const [name, want] of [
-      ["flannel.1", true],
-      ["flannel-v6.4096", true],
-      ["eth0", false],
-      ["cni0", false],
-      ["myflannel", false],
-    ] as const
-  ) {
-    await t.step(name, () => assertEquals(isFlannelDevice(name), want));
-  }
+Deno.test("summarizeKernel() counts what the reconciler owns: table main, inside the networks", () => {
+  const dump = vxlanNode();
+  dump.routes = [
+    route("10.244.2.0/24", 4),
+    route("192.168.9.0/24", 2), // protocol 242 outside the networks: not the agent's
+    route("10.244.3.0/24", 4, { rtmTable: 100, table: 100 }), // another table
+    route("10.244.4.0/24", 4, { type: K.RTN_BLACKHOLE }),
+  ];
+  const s = summarizeKernel(dump, NETS);
+  assertEquals([s.routes, s.routesProto242, s.devices[1]!.routes], [1, 1, 1]);
+  const unknown = summarizeKernel(dump, []);
+  assertEquals([unknown.routes, unknown.routesProto242], [2, 2], "no networks: protocol 242 only");
 });

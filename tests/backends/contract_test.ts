@@ -2,17 +2,18 @@
  * The backend contract, checked for every registered backend: parseConfig accepts its empty
  * options, prepare is idempotent, desiredState is pure (same leases → same entries, inputs
  * untouched, own-type leases only), its entries stay inside the devices and networks the
- * reconciler is told to own, and its `check` passes good leases and refuses a bare one.
+ * reconciler is told to own (named as `flanneld status` finds them), and its `check` passes good leases and refuses a bare one.
  */
-import { assert, assertEquals } from "../../harness/assert.ts";
-import { FakeKernel } from "../../harness/fake_kernel.ts";
-import { lease } from "../../harness/leases.ts";
-import { BACKENDS } from "../../../backends/mod.ts";
-import { loadNetworkConfig } from "../../../mod/config/net_conf.ts";
-import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
-import { silentLogger } from "../../../mod/log.ts";
-import { isOwned, RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
-import { entryKey } from "../../../mod/reconcile/entries.ts";
+import { assert, assertEquals } from "../harness/assert.ts";
+import { FakeKernel } from "../harness/fake_kernel.ts";
+import { lease } from "../harness/leases.ts";
+import { BACKENDS } from "../../backends/mod.ts";
+import { loadNetworkConfig } from "../../mod/config/net_conf.ts";
+import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
+import { silentLogger } from "../../mod/log.ts";
+import { isOwned, RTPROT_FLANNEL } from "../../mod/reconcile/diff.ts";
+import { entryKey } from "../../mod/reconcile/entries.ts";
+import { isOwnedDevice } from "../../mod/reconcile/ownership.ts";
 
 const config = loadNetworkConfig(
   `{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:10::/48"}`,
@@ -72,6 +73,9 @@ for (const [type, factory] of Object.entries(BACKENDS)) {
       a.map(entryKey).sort(),
       "planning lease by lease gives the same state",
     );
+    for (const d of first.devices) {
+      assert(isOwnedDevice(d), `device "${d}" is named as flanneld status expects`);
+    }
     const scope = {
       devices: first.devices,
       networks: [config.network!, config.ipv6Network!],

@@ -11,14 +11,19 @@
  *
  * Backends hold no event loops and no rollback code: mod/reconcile applies the plan.
  * Device work goes through {@linkcode DeviceOps}, so backends are unit-tested with a fake
- * kernel; mod/agent/netlink_devices.ts implements it over mod/netlink.
+ * kernel; mod/agent/netlink_kernel.ts implements it over mod/netlink.
+ *
+ * Design notes: backends/ owns this contract and mod/agent keeps only the lifecycle that
+ * drives it. mod/agent imports these types (type-only, erased at run time), the one place
+ * where mod/ names backends/; the backends themselves stay out of mod/ (main_agent.ts picks
+ * them from backends/mod.ts).
  */
-import type { NetworkConfig } from "../config/net_conf.ts";
-import type { IPAddr, IPNet } from "../ip/mod.ts";
-import type { Logger } from "../log.ts";
-import type { Lease, LeaseAttrs } from "../lease/types.ts";
-import type { DesiredState } from "../reconcile/entries.ts";
-import type { StoredHints } from "../subnet/manager.ts";
+import type { NetworkConfig } from "../mod/config/net_conf.ts";
+import type { IPAddr, IPNet } from "../mod/ip/mod.ts";
+import type { Logger } from "../mod/log.ts";
+import type { Lease, LeaseAttrs } from "../mod/lease/types.ts";
+import type { DesiredState } from "../mod/reconcile/entries.ts";
+import type { StoredHints } from "../mod/subnet/manager.ts";
 
 /** The host's interface for inter-host traffic (spec §1.6), chosen at start. */
 export interface ExternalInterface {
