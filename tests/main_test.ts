@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./harness/assert.ts";
 import { VERSION } from "../mod/version.ts";
-import { isRoot, withNetns } from "./harness/netns.ts";
+import { isRoot, withNetns } from "../scripts/lab/netns.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 

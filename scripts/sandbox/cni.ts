@@ -3,7 +3,7 @@
  * subprocess in the host's namespace with the `CNI_*` environment and the flannel entry of the
  * stock kube-flannel conflist on stdin, `CNI_NETNS` = the pod's namespace.
  */
-import { type Netns } from "../../tests/harness/netns.ts";
+import { type Netns } from "../lab/netns.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

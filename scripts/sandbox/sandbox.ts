@@ -1,6 +1,6 @@
 /**
  * The sandbox behind `deno task demo` and `deno task dev`: a flannel cluster of network
- * namespaces on this machine, built from the test harness's cluster (switch namespace with a
+ * namespaces on this machine, built from the lab cluster (scripts/lab/cluster.ts: switch namespace with a
  * bridge, hosts on the 198.18.0.0/24 underlay, unique names per run), one real agent per host
  * on the embedded local store (or a real etcd), and pods wired through our own CNI mode.
  *
@@ -20,9 +20,9 @@
  * says so. Everything the agents and the CNI plugin write goes to temp directories that
  * {@linkcode Sandbox.destroy} removes.
  */
-import { Cluster, type Host } from "../../tests/harness/cluster.ts";
-import { EtcdServer } from "../../tests/harness/etcd.ts";
-import { createNetns, type Netns } from "../../tests/harness/netns.ts";
+import { Cluster, type Host } from "../lab/cluster.ts";
+import { EtcdServer } from "../lab/etcd.ts";
+import { createNetns, type Netns } from "../lab/netns.ts";
 import { SandboxAgent } from "./agent.ts";
 import { flannelPluginConf, resultAddress, runCni } from "./cni.ts";
 
@@ -179,7 +179,7 @@ export class Sandbox {
   async addPods(): Promise<void> {
     for (const h of this.cluster.hosts) {
       for (let i = 0; i < this.opts.podsPerHost; i++) {
-        // The harness made one pod namespace per host; further ones are ours to delete.
+        // The lab cluster made one pod namespace per host; further ones are ours to delete.
         const ns = i === 0 ? h.pod : await createNetns("fdp");
         if (i > 0) this.#extraNs.push(ns);
         const name = `h${h.index}-${String.fromCharCode(97 + i)}`;

@@ -6,8 +6,8 @@
 import { agentCommandLine } from "../../mod/agent/cli.ts";
 import { envName, flagEntries } from "../../mod/config/flag_table.ts";
 import { assert, assertEquals, assertStringIncludes } from "../harness/assert.ts";
-import { exec } from "../harness/netns.ts";
-import { KubeApiServer } from "../harness/kube_api.ts";
+import { exec } from "../../scripts/lab/netns.ts";
+import { KubeApiServer } from "../../scripts/lab/kube_api.ts";
 import { STOCK_CONFLIST } from "../../mod/cni/install.ts";
 
 const DEPLOY = new URL("../../scripts/deploy/", import.meta.url).pathname;

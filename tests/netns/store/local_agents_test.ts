@@ -4,8 +4,8 @@
  * (pods ping across vxlan), and an agent restarted keeps its subnet.
  */
 import { assert, assertEquals, assertNotEquals } from "../../harness/assert.ts";
-import { withCluster } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { withCluster } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { assertPodsPing } from "../agent/setup.ts";
 
 if (!isRoot) console.warn(`local store agent tests ignored: ${NOT_ROOT}`);

@@ -1,6 +1,6 @@
 import { SandboxAgent } from "../../../scripts/sandbox/agent.ts";
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 
 if (!isRoot) console.warn(`sandbox agent_test ignored: ${NOT_ROOT}`);
 

@@ -5,7 +5,7 @@
 import { HEALTHZ_PORT, Sandbox, sandboxChoice } from "../../../scripts/sandbox/sandbox.ts";
 import { ping } from "../../../scripts/sandbox/measure.ts";
 import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
-import { exec, isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { exec, isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 
 if (!isRoot) console.warn(`sandbox_test ignored: ${NOT_ROOT}`);
 
