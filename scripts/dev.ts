@@ -10,7 +10,13 @@
 import { parseArgs } from "node:util";
 import { ping } from "./sandbox/measure.ts";
 import { formatDuration, matrixSummary } from "./sandbox/report.ts";
-import { type BackendName, Sandbox, sandboxChoice, type StoreName } from "./sandbox/sandbox.ts";
+import {
+  type BackendName,
+  Sandbox,
+  sandboxChoice,
+  STOP_GRACE_MS,
+  type StoreName,
+} from "./sandbox/sandbox.ts";
 import { cacheDeps, ensureSetup, interruptible, requireRoot } from "./sandbox/session.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -83,7 +89,7 @@ async function restartAll(sb: Sandbox, changed: string[]): Promise<void> {
   }
   const t0 = performance.now();
   say("restarting the agents");
-  await Promise.all([...sb.agents.values()].map((a) => a.stop()));
+  await Promise.all([...sb.agents.values()].map((a) => a.stop("SIGTERM", STOP_GRACE_MS)));
   await sb.startAgents();
   say(`agents ready again in ${formatDuration(performance.now() - t0)}; ${await pingSummary(sb)}`);
 }

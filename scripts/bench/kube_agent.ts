@@ -84,8 +84,7 @@ async function agentRun(v8Flags: string, latency: boolean) {
         conf,
       ],
       // An empty DENO_V8_FLAGS means V8's defaults (the lab agent wrapper leaves it out).
-      { NODE_NAME: "h1", DENO_V8_FLAGS: v8Flags },
-      "bench",
+      { env: { NODE_NAME: "h1", DENO_V8_FLAGS: v8Flags }, tag: "bench" },
     );
     await h.agent.waitFor(/Initial sync/, 180_000);
     const startMs = nowMs() - t0;
