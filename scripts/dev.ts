@@ -8,6 +8,7 @@
  * (`--watch PATH`, repeatable, replaces the watched paths; tests use it).
  */
 import { parseArgs } from "node:util";
+import { runCommand } from "../mod/process/run.ts";
 import { ping } from "./sandbox/measure.ts";
 import { formatDuration, matrixSummary } from "./sandbox/report.ts";
 import {
@@ -62,14 +63,11 @@ export function isSourceChange(path: string): boolean {
 const say = (line: string) => console.log(`dev: ${line}`);
 
 async function typeCheck(): Promise<string | null> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["check", "--quiet", "main.ts"],
+  const r = await runCommand([Deno.execPath(), "check", "--quiet", "main.ts"], {
     cwd: ROOT,
     env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return out.success ? null : new TextDecoder().decode(out.stderr).trim();
+  });
+  return r.code === 0 ? null : r.stderr.trim();
 }
 
 async function pingSummary(sb: Sandbox): Promise<string> {
