@@ -1,5 +1,5 @@
 import { AGENT_V8_FLAGS } from "../../../mod/agent/v8_flags.ts";
-import { AGENT_DENO_FLAGS, agentEnv, AgentProcess } from "../../../scripts/lab/agent_process.ts";
+import { agentEnv, AgentProcess } from "../../../scripts/lab/agent_process.ts";
 import { assert, assertEquals } from "../../harness/assert.ts";
 import { isRoot, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 
