@@ -10,7 +10,8 @@
  * for the unprivileged case where the kernel refuses a borrowed PID. Upstream only logs a
  * failed notification; so does the caller of {@linkcode sdNotify}.
  */
-import { FlannelError } from "./errors.ts";
+import { errorText, FlannelError } from "./errors.ts";
+import { runCommand } from "./process/run.ts";
 
 /** The notification could not be delivered. */
 export class SdNotifyError extends FlannelError {
@@ -37,6 +38,9 @@ export interface SdNotifyOptions {
 
 const STATE = /^[A-Z_]+=[^\n]*$/;
 
+/** The real spawn: the process runner (a missing binary throws CommandNotFoundError). */
+const spawn: Spawn = (cmd, args, env) => runCommand([cmd, ...args], { env });
+
 /**
  * Sends `states` (e.g. `["READY=1"]`) to `$NOTIFY_SOCKET`. Returns false when the variable is
  * unset (not run by systemd); throws {@linkcode SdNotifyError} when sending fails.
@@ -54,7 +58,9 @@ export async function sdNotify(states: string[], opts: SdNotifyOptions = {}): Pr
   try {
     r = await (opts.spawn ?? spawn)("systemd-notify", args, { NOTIFY_SOCKET: socket });
   } catch (err) {
-    throw new SdNotifyError(`Cannot notify systemd at "${socket}": ${err}`, { cause: err });
+    throw new SdNotifyError(`Cannot notify systemd at "${socket}": ${errorText(err)}`, {
+      cause: err,
+    });
   }
   if (r.code !== 0) {
     throw new SdNotifyError(`Cannot notify systemd at "${socket}": ${r.stderr.trim()}`);
@@ -70,16 +76,4 @@ export function notifyReady(opts?: SdNotifyOptions): Promise<boolean> {
 /** `STOPPING=1`: a clean shutdown has begun. */
 export function notifyStopping(opts?: SdNotifyOptions): Promise<boolean> {
   return sdNotify(["STOPPING=1"], opts);
-}
-
-async function spawn(cmd: string, args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(cmd, {
-    args,
-    env,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  })
-    .output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
 }

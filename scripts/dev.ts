@@ -8,9 +8,16 @@
  * (`--watch PATH`, repeatable, replaces the watched paths; tests use it).
  */
 import { parseArgs } from "node:util";
+import { runCommand } from "../mod/process/run.ts";
 import { ping } from "./sandbox/measure.ts";
 import { formatDuration, matrixSummary } from "./sandbox/report.ts";
-import { type BackendName, Sandbox, sandboxChoice, type StoreName } from "./sandbox/sandbox.ts";
+import {
+  type BackendName,
+  Sandbox,
+  sandboxChoice,
+  STOP_GRACE_MS,
+  type StoreName,
+} from "./sandbox/sandbox.ts";
 import { cacheDeps, ensureSetup, interruptible, requireRoot } from "./sandbox/session.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -56,14 +63,11 @@ export function isSourceChange(path: string): boolean {
 const say = (line: string) => console.log(`dev: ${line}`);
 
 async function typeCheck(): Promise<string | null> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["check", "--quiet", "main.ts"],
+  const r = await runCommand([Deno.execPath(), "check", "--quiet", "main.ts"], {
     cwd: ROOT,
     env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return out.success ? null : new TextDecoder().decode(out.stderr).trim();
+  });
+  return r.code === 0 ? null : r.stderr.trim();
 }
 
 async function pingSummary(sb: Sandbox): Promise<string> {
@@ -83,7 +87,7 @@ async function restartAll(sb: Sandbox, changed: string[]): Promise<void> {
   }
   const t0 = performance.now();
   say("restarting the agents");
-  await Promise.all([...sb.agents.values()].map((a) => a.stop()));
+  await Promise.all([...sb.agents.values()].map((a) => a.stop("SIGTERM", STOP_GRACE_MS)));
   await sb.startAgents();
   say(`agents ready again in ${formatDuration(performance.now() - t0)}; ${await pingSummary(sb)}`);
 }

@@ -6,7 +6,7 @@
  * that end before any network work (health port taken, lease store unusable) run as any user.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./harness/assert.ts";
-import { isRoot, type Netns, NOT_ROOT, withNetns } from "./harness/netns.ts";
+import { isRoot, type Netns, NOT_ROOT, withNetns } from "../scripts/lab/netns.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const DRIVER = `import { runAgentFace } from "${new URL("main_agent.ts", ROOT)}";

@@ -4,7 +4,9 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./harness/assert.ts";
 import { VERSION } from "../mod/version.ts";
-import { isRoot, withNetns } from "./harness/netns.ts";
+import { runCommand } from "../mod/process/run.ts";
+import { AGENT_DENO_FLAGS, AgentProcess } from "../scripts/lab/agent_process.ts";
+import { isRoot, withNetns } from "../scripts/lab/netns.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -17,17 +19,11 @@ function keptEnv(): Record<string, string> {
   return keep;
 }
 
-async function runMain(args: string[], env: Record<string, string> = {}) {
-  const keep = keptEnv();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+function runMain(args: string[], env: Record<string, string> = {}) {
+  return runCommand([Deno.execPath(), "run", "-A", "--quiet", MAIN, ...args], {
     clearEnv: true,
-    env: { ...keep, NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    env: { ...keptEnv(), NO_COLOR: "1", ...env },
+  });
 }
 
 Deno.test("main.ts --help lists every flag on stdout and exits 0", async () => {
@@ -72,60 +68,29 @@ Deno.test({
   fn: () =>
     withNetns(1, async (ns) => {
       // In a throwaway namespace: the agent keeps retrying an unreachable etcd for its config.
-      const child = new Deno.Command("ip", {
-        args: [
-          "netns",
-          "exec",
-          ns.name,
-          Deno.execPath(),
-          "run",
-          "-A",
-          "--quiet",
-          "--cached-only",
-          MAIN,
-          "-v",
-          "1",
-          "--iface",
-          "eth1",
-          "--etcd-endpoints",
-          "http://127.0.0.1:9",
-        ],
-        clearEnv: true,
-        env: { ...keptEnv(), NO_COLOR: "1", FLANNELD_ETCD_PASSWORD: "hunter2" },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const log = collect(child.stderr);
-      await log.waitFor("Couldn't fetch network config", 20_000);
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await child.stdout.cancel();
-      const text = await log.done;
-      assertEquals(status.code, 0, text);
-      assertStringIncludes(text, "CLI flags config: {");
-      assertStringIncludes(text, "etcdPassword:******** ");
-      assertStringIncludes(text, "iface:[eth1]");
-      assert(!text.includes("hunter2"));
+      const agent = AgentProcess.start(
+        ns.name,
+        ["-v", "1", "--iface", "eth1", "--etcd-endpoints", "http://127.0.0.1:9"],
+        {
+          clearEnv: true,
+          env: { ...keptEnv(), FLANNELD_ETCD_PASSWORD: "hunter2" },
+          denoFlags: [...AGENT_DENO_FLAGS, "--quiet"],
+        },
+      );
+      try {
+        await agent.waitFor(/Couldn't fetch network config/, 20_000, 50);
+        const code = await agent.stop("SIGTERM");
+        const text = agent.lines().join("\n");
+        assertEquals(code, 0, text);
+        assertStringIncludes(text, "CLI flags config: {");
+        assertStringIncludes(text, "etcdPassword:******** ");
+        assertStringIncludes(text, "iface:[eth1]");
+        assert(!text.includes("hunter2"));
+      } finally {
+        await agent.kill();
+      }
     }),
 });
-
-/** Accumulates a child's output; `waitFor` resolves once `needle` appeared (bounded). */
-function collect(stream: ReadableStream<Uint8Array>) {
-  let text = "";
-  const dec = new TextDecoder();
-  const done = (async () => {
-    for await (const chunk of stream) text += dec.decode(chunk, { stream: true });
-    return text;
-  })();
-  async function waitFor(needle: string, ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!text.includes(needle)) {
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for "${needle}":\n${text}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return { done, waitFor };
-}
 
 Deno.test("main.ts status: --help on stdout (exit 0), a bad flag exit 2, no subnet.env exit 1", async () => {
   const help = await runMain(["status", "--help"]);

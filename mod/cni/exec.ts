@@ -12,6 +12,7 @@ import { CniCode, CniError } from "./errors.ts";
 import { type CniResult, parseResult } from "./result.ts";
 import { DEFAULT_VERSION } from "./version.ts";
 import { goFields, isPlainObject } from "../config/json_fields.ts";
+import { type CommandResult, CommandStartError, runCommand } from "../process/run.ts";
 
 /** What running a plugin needs from the world. */
 export interface ExecEnv {
@@ -72,6 +73,9 @@ function pluginError(stdout: string, stderr: string, code: number): CniError {
   }
 }
 
+/** ETXTBSY: the binary is still open for writing (being installed); Go's invoke retries. */
+const BUSY = /text file busy/i;
+
 /** Runs the plugin at `path` for `command`; returns its stdout, or throws its CNI error. */
 export async function execPlugin(
   path: string,
@@ -83,31 +87,19 @@ export async function execPlugin(
   for (const [k, v] of Object.entries(x.env)) if (v !== undefined) env[k] = v;
   env.CNI_COMMAND = command;
   for (let attempt = 0;; attempt++) {
-    let out: Deno.CommandOutput;
+    let out: CommandResult;
     try {
-      const child = new Deno.Command(path, {
-        env,
-        clearEnv: true,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const w = child.stdin.getWriter();
-      await w.write(stdin).catch(() => {});
-      await w.close().catch(() => {});
-      out = await child.output();
+      out = await runCommand([path], { env, clearEnv: true, stdin });
     } catch (err) {
-      if (/text file busy/i.test(String(err)) && attempt < BUSY_RETRIES) {
+      if (err instanceof CommandStartError && BUSY.test(err.message) && attempt < BUSY_RETRIES) {
         await (x.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(1000);
         continue;
       }
       throw err;
     }
-    const dec = new TextDecoder();
-    const stdout = dec.decode(out.stdout), stderr = dec.decode(out.stderr);
-    if (!out.success) throw pluginError(stdout, stderr, out.code);
-    if (stderr !== "") await x.writeStderr(stderr);
-    return stdout;
+    if (out.code !== 0) throw pluginError(out.stdout, out.stderr, out.code);
+    if (out.stderr !== "") await x.writeStderr(out.stderr);
+    return out.stdout;
   }
 }
 

@@ -19,6 +19,7 @@
  * graph work on every CNI call, and minified it halves what V8 parses (BENCHMARKS.md). If bundling is not possible
  * (no esbuild in the Deno cache and no registry), a plain launcher of entry.ts is written.
  */
+import { runCommand } from "../process/run.ts";
 
 /** The stock conflist of kube-flannel.yml (ConfigMap `kube-flannel-cfg`, `cni-conf.json`). */
 export const STOCK_CONFLIST = JSON.stringify(
@@ -107,12 +108,18 @@ export function bundledPlugin(deno: string, bundle: string): string {
 export async function bundleEntry(deno: string, entry: string): Promise<string | null> {
   const out = await Deno.makeTempFile({ prefix: "flannel-cni-", suffix: ".js" });
   try {
-    const r = await new Deno.Command(deno, {
-      args: ["bundle", "--quiet", "--minify", "--platform", "deno", "-o", out, entry],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return r.success ? await Deno.readTextFile(out) : null;
+    const r = await runCommand([
+      deno,
+      "bundle",
+      "--quiet",
+      "--minify",
+      "--platform",
+      "deno",
+      "-o",
+      out,
+      entry,
+    ]);
+    return r.code === 0 ? await Deno.readTextFile(out) : null;
   } finally {
     await Deno.remove(out).catch(() => {});
   }

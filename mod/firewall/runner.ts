@@ -4,15 +4,20 @@
  * live tests run the same code inside a network namespace (`ip netns exec <ns> …` prefix).
  */
 import { FlannelError } from "../errors.ts";
+import {
+  CommandNotFoundError,
+  type CommandResult,
+  failedText,
+  runCommand,
+} from "../process/run.ts";
 
-/** Exit code and output of one command. A missing executable is code 127. */
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CommandResult } from "../process/run.ts";
 
-/** Runs `cmd args…` with optional text on stdin; never throws for a non-zero exit. */
+/**
+ * Runs `cmd args…` with optional text on stdin; never throws for a non-zero exit. A missing
+ * executable is code 127 with Go's text on stderr (`exec: "nft": executable file not found
+ * in $PATH`, what upstream's "no nftables support: …" carries).
+ */
 export type CommandRunner = (
   cmd: string,
   args: readonly string[],
@@ -34,34 +39,21 @@ export interface RunnerOptions {
   env?: Record<string, string>;
 }
 
-/** The real runner: spawns the command (through `prefix` when given). */
+/** The real runner: the process runner (mod/process) through `prefix` when given. */
 export function createRunner(opts: RunnerOptions = {}): CommandRunner {
   const prefix = opts.prefix ?? [];
   return async (cmd, args, stdin) => {
-    const argv = [...prefix, cmd, ...args];
-    let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(argv[0]!, {
-        args: argv.slice(1),
-        stdin: stdin === undefined ? "null" : "piped",
-        stdout: "piped",
-        stderr: "piped",
+      return await runCommand([...prefix, cmd, ...args], {
+        ...(stdin === undefined ? {} : { stdin }),
         ...(opts.env ? { env: opts.env } : {}),
-      }).spawn();
+      });
     } catch (err) {
-      if (err instanceof Deno.errors.NotFound) {
-        return { code: 127, stdout: "", stderr: `executable file not found: "${argv[0]}"` };
+      if (err instanceof CommandNotFoundError) {
+        return { code: 127, stdout: "", stderr: err.message };
       }
       throw err;
     }
-    if (stdin !== undefined) {
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(stdin));
-      await w.close();
-    }
-    const out = await child.output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
   };
 }
 
@@ -79,8 +71,7 @@ export async function runChecked(
 ): Promise<string> {
   const r = await run(cmd, args, stdin);
   if (r.code !== 0) {
-    const what = [cmd, ...args].join(" ");
-    throw new FirewallError(`Command "${what}" failed (exit ${r.code}): ${r.stderr.trim()}`);
+    throw new FirewallError(failedText([cmd, ...args], r.code, r.stderr));
   }
   return r.stdout;
 }

@@ -33,7 +33,7 @@ const RUNS = Number(opt("runs", "3"));
 const ONLY = opt("only", "convergence,latency,dataplane,footprint").split(",");
 /**
  * `DENO_V8_FLAGS` of the agents: `--v8 agent` (default) as deployed ({@linkcode
- * AGENT_V8_FLAGS}, the harness's default); `--v8 none` V8's defaults; anything else is used
+ * AGENT_V8_FLAGS}, the lab agent wrapper's default); `--v8 none` V8's defaults; anything else is used
  * as the flags.
  */
 const V8 = opt("v8", "agent");

@@ -3,8 +3,8 @@
  * host-gw) against the same overlay (plain routes) configured by hand with iproute2, two
  * hosts each, in the same run.
  */
-import { Cluster, type Host } from "../../tests/harness/cluster.ts";
-import { exec } from "../../tests/harness/netns.ts";
+import { Cluster, type Host } from "../lab/cluster.ts";
+import { exec } from "../lab/netns.ts";
 import { agentFlags } from "./agent_data.ts";
 import { withEtcd } from "./agent_runs.ts";
 import { median, sleep } from "./common.ts";

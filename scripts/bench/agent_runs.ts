@@ -3,9 +3,9 @@
  * synthetic leases put into it, and an agent started on a fresh host with N leases waiting.
  */
 import { Etcd3 } from "etcd3";
-import { AGENT_DENO_FLAGS, AgentProcess } from "../../tests/harness/agent_process.ts";
-import { Cluster, type Host } from "../../tests/harness/cluster.ts";
-import { EtcdServer } from "../../tests/harness/etcd.ts";
+import { AgentProcess } from "../lab/agent_process.ts";
+import { Cluster, type Host } from "../lab/cluster.ts";
+import { EtcdServer } from "../lab/etcd.ts";
 import { agentFlags, leaseKey, leaseValue } from "./agent_data.ts";
 import { nowMs } from "./common.ts";
 import { entryCount } from "./overlay.ts";
@@ -63,9 +63,7 @@ export async function agentConvergence(
     h.agent = AgentProcess.start(
       h.ns.name,
       ["--iface", "eth0", "--subnet-file", h.subnetFile, ...agentFlags(endpoint, prefix)],
-      env,
-      "bench",
-      AGENT_DENO_FLAGS,
+      { env, tag: "bench" },
     );
     await h.agent.waitFor(/Initial sync/, 120_000);
     const dt = nowMs() - t0;

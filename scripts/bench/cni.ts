@@ -30,7 +30,7 @@ import { parseFlannelConf } from "../../mod/cni/flannel/conf.ts";
 import { buildDelegate, serializeDelegate } from "../../mod/cni/flannel/delegate.ts";
 import { parseSubnetEnv } from "../../mod/cni/flannel/subnet_env.ts";
 import { bundledPlugin, bundleEntry, CNI_ENTRY, sourceLauncher } from "../../mod/cni/install.ts";
-import { createNetns, isRoot, type Netns } from "../../tests/harness/netns.ts";
+import { createNetns, isRoot, type Netns } from "../lab/netns.ts";
 import { type Call, phaseTable, stats, table, timeCalls, type Timed } from "./cni_calls.ts";
 import { buildLauncher } from "../compile.ts";
 

@@ -12,7 +12,7 @@
  */
 import { Firewall, type FirewallMode, netnsRunner } from "../../mod/firewall/mod.ts";
 import { parseCIDR } from "../../mod/ip/mod.ts";
-import { withNetns } from "../../tests/harness/netns.ts";
+import { withNetns } from "../lab/netns.ts";
 
 const RUNS = Number(Deno.args[0] ?? 15);
 const targets = [

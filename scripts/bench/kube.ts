@@ -17,7 +17,7 @@
  * Usage: `deno run -A scripts/bench/kube.ts [--nodes 1000] [--runs 3] [--updates 100]`.
  * Prints a Markdown section on stdout.
  */
-import { KubeApiAdmin } from "../../tests/harness/kube_api/admin.ts";
+import { KubeApiAdmin } from "../lab/kube_api/admin.ts";
 import { argOpt } from "./common.ts";
 
 const opt = (name: string, def: string) => argOpt(Deno.args, name, def);
@@ -52,7 +52,7 @@ async function startServer(dir: string) {
       "run",
       "-A",
       "--cached-only",
-      `${ROOT}tests/harness/kube_api.ts`,
+      `${ROOT}scripts/lab/kube_api.ts`,
       "--listen",
       "127.0.0.1:0",
       "--unix",

@@ -10,15 +10,15 @@
  * - node update → kernel: a new managed node added through the admin socket → its route in the
  *   kernel, timestamped by `ip -ts monitor route`, 100 nodes 50 ms apart;
  * - memory: the agent's VmRSS / VmHWM holding N nodes, with V8's default flags and as deployed
- *   (`DENO_V8_FLAGS` = AGENT_V8_FLAGS, which the harness sets unless told otherwise).
+ *   (`DENO_V8_FLAGS` = AGENT_V8_FLAGS, which the lab agent wrapper sets unless told otherwise).
  *
  * Usage: `deno run -A scripts/bench/kube_agent.ts [--nodes 1000] [--runs 3]`.
  */
-import { AgentProcess } from "../../tests/harness/agent_process.ts";
+import { AgentProcess } from "../lab/agent_process.ts";
 import { AGENT_V8_FLAGS } from "../../mod/agent/v8_flags.ts";
-import { Cluster, type Host } from "../../tests/harness/cluster.ts";
-import { nodeAddrs } from "../../tests/harness/kube_api/fill.ts";
-import { KubeSwitchApi } from "../../tests/harness/kube_switch.ts";
+import { Cluster, type Host } from "../lab/cluster.ts";
+import { nodeAddrs } from "../lab/kube_api/fill.ts";
+import { KubeSwitchApi } from "../lab/kube_switch.ts";
 import { argOpt, nowMs, procMemoryMiB, sleep } from "./common.ts";
 import { entryCount, RouteMonitor, timeReference } from "./overlay.ts";
 
@@ -83,9 +83,8 @@ async function agentRun(v8Flags: string, latency: boolean) {
         "--net-config-path",
         conf,
       ],
-      // An empty DENO_V8_FLAGS means V8's defaults (the harness leaves it out).
-      { NODE_NAME: "h1", DENO_V8_FLAGS: v8Flags },
-      "bench",
+      // An empty DENO_V8_FLAGS means V8's defaults (the lab agent wrapper leaves it out).
+      { env: { NODE_NAME: "h1", DENO_V8_FLAGS: v8Flags }, tag: "bench" },
     );
     await h.agent.waitFor(/Initial sync/, 180_000);
     const startMs = nowMs() - t0;

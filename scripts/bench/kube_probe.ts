@@ -6,8 +6,8 @@
  * Usage: `deno run -A scripts/bench/kube_probe.ts <ours|client-node|import-only> <kubeconfig>
  *   <admin.sock> <nodes> <updates>`
  */
-import { KubeApiAdmin } from "../../tests/harness/kube_api/admin.ts";
-import { nodeAddrs } from "../../tests/harness/kube_api/fill.ts";
+import { KubeApiAdmin } from "../lab/kube_api/admin.ts";
+import { nodeAddrs } from "../lab/kube_api/fill.ts";
 
 const [mode, kubeconfig, sock, nodesText, updatesText] = Deno.args as [
   string,

@@ -20,7 +20,7 @@ import type { Request } from "../../mod/netlink/codec/message.ts";
 import { fdbReplace, neighReplace } from "../../mod/netlink/ops/neigh.ts";
 import { routeReplace } from "../../mod/netlink/ops/route.ts";
 import { Rtnl } from "../../mod/netlink/rtnl.ts";
-import { isRoot, linkVeth, type Netns, run, withNetns } from "../../tests/harness/netns.ts";
+import { isRoot, linkVeth, type Netns, run, withNetns } from "../lab/netns.ts";
 import { argOpt, median, procMemoryMiB } from "./common.ts";
 import { addVxlan } from "./overlay.ts";
 

@@ -3,8 +3,8 @@
  * device like flannel's, the reference install of the peers' entries through `ip -batch` +
  * `bridge -batch`, counting what the kernel holds, and `ip -ts monitor route` as a clock.
  */
-import { Cluster, type Host } from "../../tests/harness/cluster.ts";
-import { exec, type Netns } from "../../tests/harness/netns.ts";
+import { Cluster, type Host } from "../lab/cluster.ts";
+import { exec, type Netns } from "../lab/netns.ts";
 import { parseIpTimestamp } from "./agent_data.ts";
 import { nowMs } from "./common.ts";
 

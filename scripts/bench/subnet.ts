@@ -11,7 +11,7 @@
  * Usage: `deno run -A scripts/bench/subnet.ts [--acquires 20] [--events 1000] [--leases 5000]`
  */
 import { Etcd3 } from "etcd3";
-import { EtcdServer } from "../../tests/harness/etcd.ts";
+import { EtcdServer } from "../lab/etcd.ts";
 import { createEtcdStore, type EtcdStore } from "../../store/etcd.ts";
 import { createLocalStore, type LocalStore } from "../../store/local.ts";
 import { PolicySubnetManager } from "../../mod/subnet/policy.ts";

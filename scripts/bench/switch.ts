@@ -15,14 +15,10 @@
  * needs upstream's binaries: `$FLANNEL_UPSTREAM_DIR` or ../shared/upstream next to the repo).
  * Prints a Markdown section on stdout.
  */
-import { Cluster, type Host } from "../../tests/harness/cluster.ts";
-import { EtcdServer } from "../../tests/harness/etcd.ts";
-import { stopAnyAgent, switchInPlace, type SwitchResult } from "../../tests/harness/node_switch.ts";
-import {
-  findUpstream,
-  type UpstreamBins,
-  upstreamEtcdFlags,
-} from "../../tests/harness/upstream.ts";
+import { Cluster, type Host } from "../lab/cluster.ts";
+import { EtcdServer } from "../lab/etcd.ts";
+import { stopAnyAgent, switchInPlace, type SwitchResult } from "../lab/node_switch.ts";
+import { findUpstream, type UpstreamBins, upstreamEtcdFlags } from "../lab/upstream.ts";
 import { argOpt, median } from "./common.ts";
 
 /** Which agent runs before and after a switch. */

@@ -3,7 +3,8 @@
  * subprocess in the host's namespace with the `CNI_*` environment and the flannel entry of the
  * stock kube-flannel conflist on stdin, `CNI_NETNS` = the pod's namespace.
  */
-import { type Netns } from "../../tests/harness/netns.ts";
+import { type CommandResult, runCommand } from "../../mod/process/run.ts";
+import { type Netns } from "../lab/netns.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -35,22 +36,18 @@ export function flannelPluginConf(subnetFile: string, dir: string): Record<strin
 }
 
 /** One CNI call's outcome. */
-export interface CniCall {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CniCall = CommandResult;
 
 /** Runs `main.ts` as the CNI plugin (`CNI_COMMAND=<cmd>`) inside `host`. */
-export async function runCni(
+export function runCni(
   cmd: "ADD" | "DEL",
   host: Netns,
   pod: Netns,
   containerId: string,
   conf: Record<string, unknown>,
 ): Promise<CniCall> {
-  const child = new Deno.Command("ip", {
-    args: ["netns", "exec", host.name, Deno.execPath(), "run", "-A", "--cached-only", "main.ts"],
+  const deno = [Deno.execPath(), "run", "-A", "--cached-only", "main.ts"];
+  return runCommand(["ip", "netns", "exec", host.name, ...deno], {
     cwd: ROOT,
     env: {
       NO_COLOR: "1",
@@ -60,16 +57,8 @@ export async function runCni(
       CNI_IFNAME: "eth0",
       CNI_PATH: "/usr/lib/cni:/opt/cni/bin",
     },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(conf)));
-  await w.close();
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    stdin: JSON.stringify(conf),
+  });
 }
 
 /** PURE: the first address of a CNI ADD result (`10.244.3.2`), or throws with the plugin's error. */

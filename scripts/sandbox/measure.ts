@@ -3,7 +3,7 @@
  * time) and an iperf3 TCP run. The parsers are pure; the runners spawn `ping` and `iperf3`
  * inside pod namespaces through `ip netns exec`.
  */
-import { exec, type Netns } from "../../tests/harness/netns.ts";
+import { exec, type Netns } from "../lab/netns.ts";
 
 /** One ping result: answered with an RTT in ms, or not (`rttMs` null). */
 export interface PingResult {

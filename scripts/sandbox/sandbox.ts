@@ -1,8 +1,9 @@
 /**
  * The sandbox behind `deno task demo` and `deno task dev`: a flannel cluster of network
- * namespaces on this machine, built from the test harness's cluster (switch namespace with a
- * bridge, hosts on the 198.18.0.0/24 underlay, unique names per run), one real agent per host
- * on the embedded local store (or a real etcd), and pods wired through our own CNI mode.
+ * namespaces on this machine, built from the lab cluster (scripts/lab/cluster.ts: switch
+ * namespace with a bridge, hosts on the 198.18.0.0/24 underlay, unique names per run), one
+ * real agent per host on the embedded local store (or a real etcd), and pods wired through our
+ * own CNI mode.
  *
  * @example
  * ```ts
@@ -15,15 +16,16 @@
  * }
  * ```
  *
- * Design notes: agents get `--ip-masq` and a health port, as the stock DaemonSet runs them.
+ * Design notes: agents get `--ip-masq`, a health port and the deployed V8 flags (the lab's
+ * agent wrapper, scripts/lab/agent_process.ts), as the stock DaemonSet runs them.
  * iptables mode needs br_netfilter; without it the network config asks for nftables mode and
  * says so. Everything the agents and the CNI plugin write goes to temp directories that
  * {@linkcode Sandbox.destroy} removes.
  */
-import { Cluster, type Host } from "../../tests/harness/cluster.ts";
-import { EtcdServer } from "../../tests/harness/etcd.ts";
-import { createNetns, type Netns } from "../../tests/harness/netns.ts";
-import { SandboxAgent } from "./agent.ts";
+import { AgentProcess } from "../lab/agent_process.ts";
+import { Cluster, type Host } from "../lab/cluster.ts";
+import { EtcdServer } from "../lab/etcd.ts";
+import { createNetns, type Netns } from "../lab/netns.ts";
 import { flannelPluginConf, resultAddress, runCni } from "./cni.ts";
 
 export type BackendName = "vxlan" | "host-gw";
@@ -61,6 +63,8 @@ export interface Pod {
 
 /** The health port every agent listens on inside its namespace. */
 export const HEALTHZ_PORT = 10256;
+/** An agent still running this long after SIGTERM is killed (a clean exit takes ≪ 1 s). */
+export const STOP_GRACE_MS = 5000;
 const BR_NETFILTER = "/proc/sys/net/bridge/bridge-nf-call-iptables";
 
 export class Sandbox {
@@ -70,7 +74,7 @@ export class Sandbox {
   readonly etcd: EtcdServer | null;
   /** True when br_netfilter is missing and the config asks for nftables mode. */
   readonly nftables: boolean;
-  readonly agents = new Map<number, SandboxAgent>();
+  readonly agents = new Map<number, AgentProcess>();
   readonly pods: Pod[] = [];
   readonly #extraNs: Netns[] = [];
 
@@ -135,14 +139,17 @@ export class Sandbox {
     ];
   }
 
-  /** Starts host `h`'s agent (stopping a running one first). */
-  async startAgent(h: Host): Promise<SandboxAgent> {
-    await this.agents.get(h.index)?.stop();
-    const a = SandboxAgent.start(
-      h.ns.name,
-      this.agentArgs(h),
-      (l) => this.opts.onAgentLine?.(h.index, l),
-    );
+  /**
+   * Starts host `h`'s agent (stopping a running one first) through the lab's agent wrapper,
+   * so with the deployed V8 flags; its output goes to `onAgentLine`, the last 400 lines kept.
+   */
+  async startAgent(h: Host): Promise<AgentProcess> {
+    await this.agents.get(h.index)?.stop("SIGTERM", STOP_GRACE_MS);
+    const a = AgentProcess.start(h.ns.name, this.agentArgs(h), {
+      tag: `h${h.index}`,
+      keepLines: 400,
+      onLine: (l) => this.opts.onAgentLine?.(h.index, l),
+    });
     this.agents.set(h.index, a);
     return a;
   }
@@ -161,8 +168,8 @@ export class Sandbox {
       const r = await h.ns.exec("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", url]);
       if (r.stdout === "200") return;
       const a = this.agents.get(h.index);
-      if (a?.exitCode !== null || Date.now() > end) {
-        const why = a?.exitCode != null ? `exited with ${a.exitCode}` : "not ready in time";
+      if (a?.code !== null || Date.now() > end) {
+        const why = a?.code != null ? `exited with ${a.code}` : "not ready in time";
         throw new Error(`Agent of host ${h.index} ${why}:\n${a?.lines().slice(-15).join("\n")}`);
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -179,7 +186,7 @@ export class Sandbox {
   async addPods(): Promise<void> {
     for (const h of this.cluster.hosts) {
       for (let i = 0; i < this.opts.podsPerHost; i++) {
-        // The harness made one pod namespace per host; further ones are ours to delete.
+        // The lab cluster made one pod namespace per host; further ones are ours to delete.
         const ns = i === 0 ? h.pod : await createNetns("fdp");
         if (i > 0) this.#extraNs.push(ns);
         const name = `h${h.index}-${String.fromCharCode(97 + i)}`;
@@ -192,7 +199,9 @@ export class Sandbox {
 
   /** Stops agents (SIGTERM), deletes namespaces, etcd and temp files. Never throws. */
   async destroy(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.stop().catch(() => {})));
+    await Promise.all(
+      [...this.agents.values()].map((a) => a.stop("SIGTERM", STOP_GRACE_MS).catch(() => {})),
+    );
     for (const ns of this.#extraNs) await ns.delete();
     await this.cluster.destroy();
     await this.etcd?.close().catch(() => {});

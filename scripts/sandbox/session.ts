@@ -4,6 +4,8 @@
  * inside a namespace (no registry there), and Ctrl-C handling that always lets the clean-up
  * finish.
  */
+import { runCommand } from "../../mod/process/run.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** Exits 1 with a clear message unless running as root. */
@@ -18,15 +20,8 @@ export function requireRoot(what: string): void {
 }
 
 async function setup(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  const out = await new Deno.Command("sh", {
-    args: [`${ROOT}scripts/setup.sh`, ...args],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { ok: out.success, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  const r = await runCommand(["sh", `${ROOT}scripts/setup.sh`, ...args], { cwd: ROOT });
+  return { ok: r.code === 0, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** PURE: the one line to print when scripts/setup.sh failed: its last line, as `what`'s. */
@@ -54,16 +49,8 @@ export async function ensureSetup(what: string): Promise<void> {
 
 /** `deno install`: node_modules as the lockfile says, so agents can run `--cached-only`. */
 export async function cacheDeps(): Promise<void> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["install", "--quiet"],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`deno install failed: ${new TextDecoder().decode(out.stderr).trim()}`);
-  }
+  const r = await runCommand([Deno.execPath(), "install", "--quiet"], { cwd: ROOT });
+  if (r.code !== 0) throw new Error(`deno install failed: ${r.stderr.trim()}`);
 }
 
 /**

@@ -15,8 +15,8 @@ import { systemClock } from "../../mod/clock.ts";
 import type { Logger } from "../../mod/log.ts";
 import { RTPROT_FLANNEL } from "../../mod/reconcile/diff.ts";
 import type { SubnetManager } from "../../mod/subnet/manager.ts";
-import type { Host } from "./cluster.ts";
-import { exec } from "./netns.ts";
+import type { Host } from "../../scripts/lab/cluster.ts";
+import { exec } from "../../scripts/lab/netns.ts";
 
 export interface InProcessAgentOptions {
   manager: SubnetManager;

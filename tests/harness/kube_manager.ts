@@ -3,8 +3,8 @@
  * kubeconfig and net-conf in a temp dir, a manager with short timings, captured log lines,
  * and a lease watcher that folds events into the current set of leases.
  */
-import { KubeApiServer, type NodeSpec } from "./kube_api.ts";
-import { findResource } from "./kube_api/resources.ts";
+import { KubeApiServer, type NodeSpec } from "../../scripts/lab/kube_api.ts";
+import { findResource } from "../../scripts/lab/kube_api/resources.ts";
 import { createLogger } from "../../mod/log.ts";
 import { createKubeSubnetManager, type KubeManagerOptions } from "../../store/kube.ts";
 import type { KubeSubnetManager } from "../../store/kube/manager.ts";

@@ -3,7 +3,7 @@
  * receiver itself says whether a source was masqueraded; and the client side (`curl` from
  * another namespace).
  */
-import type { Netns } from "./netns.ts";
+import type { Netns } from "../../scripts/lab/netns.ts";
 
 /** The server's ports per family. */
 export const WHOAMI_PORT = { 4: 8080, 6: 8086 } as const;

@@ -1,4 +1,5 @@
 import { notifyReady, notifyStopping, sdNotify, SdNotifyError } from "../../mod/sd_notify.ts";
+import { runCommand } from "../../mod/process/run.ts";
 import { assertEquals, assertRejects } from "../harness/assert.ts";
 
 /** A real unix datagram listener (python3) printing each message and the sender's PID. */
@@ -129,4 +130,10 @@ Deno.test("sdNotify() rejects malformed states and a missing systemd-notify", as
   const spawn = () => Promise.reject(new Deno.errors.NotFound("systemd-notify"));
   const err = await assertRejects(() => notifyReady({ env, spawn }), SdNotifyError, `"@x"`);
   assertEquals(err.code, "ESDNOTIFY");
+  const gone = () => runCommand(["flannel-no-such-notify"]);
+  const e2 = await assertRejects(() => notifyReady({ env, spawn: gone }), SdNotifyError);
+  assertEquals(
+    e2.message,
+    'Cannot notify systemd at "@x": exec: "flannel-no-such-notify": executable file not found in $PATH',
+  );
 });

@@ -5,7 +5,7 @@
  * namespace with a real CNI ADD (and DEL) from that subnet.env. Used by compile_test.ts.
  */
 import { assert, assertEquals, assertMatch } from "../harness/assert.ts";
-import { exec, type Netns, withNetns } from "../harness/netns.ts";
+import { exec, type Netns, withNetns } from "../../scripts/lab/netns.ts";
 
 const HEALTHZ = 10256;
 

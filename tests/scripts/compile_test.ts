@@ -9,7 +9,7 @@ import { renderStub } from "../../scripts/compile.ts";
 import { AGENT_V8_FLAGS } from "../../mod/agent/v8_flags.ts";
 import { BUNDLE_RUN_FLAGS } from "../../mod/cni/install.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../harness/assert.ts";
-import { exec, isRoot, NOT_ROOT, withNetns } from "../harness/netns.ts";
+import { exec, isRoot, NOT_ROOT, withNetns } from "../../scripts/lab/netns.ts";
 import { agentAndCniOffline } from "./compile_live.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;

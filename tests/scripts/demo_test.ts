@@ -4,7 +4,7 @@
  */
 import { parseDemoArgs } from "../../scripts/demo.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../harness/assert.ts";
-import { exec, isRoot, NOT_ROOT } from "../harness/netns.ts";
+import { exec, isRoot, NOT_ROOT } from "../../scripts/lab/netns.ts";
 import { shimPath } from "../harness/path_shim.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -4,10 +4,11 @@
  * it; a missing tool ignores its test with the reason.
  */
 import { agentCommandLine } from "../../mod/agent/cli.ts";
+import { AGENT_V8_FLAGS } from "../../mod/agent/v8_flags.ts";
 import { envName, flagEntries } from "../../mod/config/flag_table.ts";
 import { assert, assertEquals, assertStringIncludes } from "../harness/assert.ts";
-import { exec } from "../harness/netns.ts";
-import { KubeApiServer } from "../harness/kube_api.ts";
+import { exec } from "../../scripts/lab/netns.ts";
+import { KubeApiServer } from "../../scripts/lab/kube_api.ts";
 import { STOCK_CONFLIST } from "../../mod/cni/install.ts";
 
 const DEPLOY = new URL("../../scripts/deploy/", import.meta.url).pathname;
@@ -110,6 +111,15 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("the unit, cloud-init and the DaemonSet run the agent with AGENT_V8_FLAGS", async () => {
+  const daemonSet = await Deno.readTextFile(`${DEPLOY}kube-flannel.yml`);
+  const v8 = settings(UNIT).get("Environment")?.filter((e) => e.startsWith("DENO_V8_FLAGS="));
+  assertEquals(v8, [`DENO_V8_FLAGS=${AGENT_V8_FLAGS}`]);
+  assertStringIncludes(CLOUD, `Environment=DENO_V8_FLAGS=${AGENT_V8_FLAGS}\n`);
+  const m = daemonSet.match(/- name: DENO_V8_FLAGS\n\s+value: "([^"]*)"/);
+  assertEquals(m?.[1], AGENT_V8_FLAGS);
 });
 
 Deno.test("cloud-init.yaml embeds flanneld.service verbatim and enables it", () => {

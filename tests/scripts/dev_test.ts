@@ -5,7 +5,7 @@
  */
 import { isSourceChange, parseDevArgs, WATCHED } from "../../scripts/dev.ts";
 import { assert, assertEquals, assertMatch } from "../harness/assert.ts";
-import { exec, isRoot, NOT_ROOT } from "../harness/netns.ts";
+import { exec, isRoot, NOT_ROOT } from "../../scripts/lab/netns.ts";
 import { shimPath } from "../harness/path_shim.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

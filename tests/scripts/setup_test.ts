@@ -5,7 +5,7 @@
  * nothing on this machine is installed or changed.
  */
 import { assert, assertEquals, assertMatch } from "../harness/assert.ts";
-import { isRoot } from "../harness/netns.ts";
+import { isRoot } from "../../scripts/lab/netns.ts";
 import { shimPath, type ShimPathOptions } from "../harness/path_shim.ts";
 
 const SETUP = new URL("../../scripts/setup.sh", import.meta.url).pathname;

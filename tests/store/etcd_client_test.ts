@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../harness/assert.ts";
-import { withEtcd } from "../harness/etcd.ts";
+import { withEtcd } from "../../scripts/lab/etcd.ts";
 import { createEtcdStore, type EtcdStoreOptions } from "../../store/etcd.ts";
 import { describeEtcdError, showEndpoint, withScheme } from "../../store/etcd_client.ts";
 import { createLogger } from "../../mod/log.ts";

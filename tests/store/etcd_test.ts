@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "../harness/assert.ts";
-import { type EtcdServer, withEtcd } from "../harness/etcd.ts";
+import { type EtcdServer, withEtcd } from "../../scripts/lab/etcd.ts";
 import { type Backing, RESET_GRACE_TEST_MS, runConformance, WatchReader } from "./conformance.ts";
 import { createEtcdStore, joinKey } from "../../store/etcd.ts";
 import { Etcd3 } from "etcd3";

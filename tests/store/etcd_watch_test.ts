@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../harness/assert.ts";
-import { withEtcd } from "../harness/etcd.ts";
+import { withEtcd } from "../../scripts/lab/etcd.ts";
 import { WatchReader } from "./conformance.ts";
 import { createEtcdStore } from "../../store/etcd.ts";
 import { type EtcdWatchContext, watchEtcd } from "../../store/etcd_watch.ts";

@@ -10,6 +10,7 @@
  * there (observed with iptables-nft), which would leave the pod's address allocated.
  */
 import { type IPAddr, IPNet } from "../../ip/mod.ts";
+import { runCommand } from "../../process/run.ts";
 
 /** Runs one iptables command; resolves to its exit code and stderr. */
 export type IptablesRunner = (
@@ -17,14 +18,14 @@ export type IptablesRunner = (
   args: string[],
 ) => Promise<{ code: number; stderr: string }>;
 
-/** The real runner: `iptables`/`ip6tables --wait ...`. */
+/**
+ * The real runner: `iptables`/`ip6tables --wait ...` through the process runner (a missing
+ * binary throws `CommandNotFoundError`: `exec: "iptables": executable file not found in $PATH`).
+ */
 export const runIptables: IptablesRunner = async (family, args) => {
-  const out = await new Deno.Command(family === 4 ? "iptables" : "ip6tables", {
-    args: [...args, "--wait"],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  const bin = family === 4 ? "iptables" : "ip6tables";
+  const r = await runCommand([bin, ...args, "--wait"]);
+  return { code: r.code, stderr: r.stderr };
 };
 
 /** `CNI-` + the first 24 hex digits of sha512(name + id) (utils.FormatChainName). */

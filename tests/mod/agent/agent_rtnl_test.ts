@@ -3,7 +3,7 @@
  * namespace: our own writes call for no repair pass, someone else's deletes do.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 import { flannel1Spec } from "../../harness/vxlan_fixtures.ts";
 import { kernelEvents, openAgentRtnl } from "../../../mod/agent/agent_rtnl.ts";
 import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";

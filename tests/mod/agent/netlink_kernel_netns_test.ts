@@ -3,7 +3,7 @@
  * the three entry kinds, read-back, drift repair and deletion, as `ip`/`bridge` see them.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 import { flannel1Spec } from "../../harness/vxlan_fixtures.ts";
 import type { VxlanSpec } from "../../../backends/contract.ts";
 import { openAgentRtnl } from "../../../mod/agent/agent_rtnl.ts";

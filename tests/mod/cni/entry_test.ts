@@ -34,8 +34,9 @@ Deno.test("the CNI entry's module graph holds only CNI, netlink and core modules
   const mods = g.modules.map((m) => rel(m.specifier));
   // (`npmPackages` lists the lockfile's whole snapshot; the graph itself is `modules`.)
   assertEquals(mods.filter((m) => !m.startsWith("mod/")), []);
+  // mod/process: the one process runner (ipMasq's iptables, delegates), itself only errors.ts.
   const foreign = mods.filter((m) =>
-    !/^mod\/(cni|netlink|ip|config\/json_fields|errors|version)[/.]/.test(m)
+    !/^mod\/(cni|netlink|ip|process\/run|config\/json_fields|errors|version)[/.]/.test(m)
   );
   assertEquals(foreign, []);
   assert(mods.includes("mod/cni/bridge/mod.ts"), "the in-process bridge is part of the graph");

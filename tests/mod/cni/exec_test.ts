@@ -6,6 +6,7 @@ import {
   PluginNotFoundError,
 } from "../../../mod/cni/exec.ts";
 import { CniError } from "../../../mod/cni/errors.ts";
+import { CommandStartError } from "../../../mod/process/run.ts";
 import { fakeLog, writeFakePlugin } from "./fake_plugin.ts";
 import { withTempDir } from "./temp_dir.ts";
 
@@ -75,5 +76,38 @@ Deno.test("delegate failures: CNI error passes through, else code 999 with upstr
       () => delegateRun("fakebr", "DEL", enc("{}"), w),
       CniError,
       'netplugin failed but error parsing its diagnostic message "not json"',
+    );
+  }));
+
+Deno.test("delegateRun() retries a plugin binary still open for writing (text file busy)", () =>
+  withTempDir(async (dir) => {
+    const path = await writeFakePlugin(dir, "fakebr");
+    // Held open for writing, as while a runtime installs it: exec fails with ETXTBSY.
+    const writer = await Deno.open(path, { write: true });
+    const waits: number[] = [];
+    const w = {
+      ...x(dir),
+      sleep: (ms: number) => {
+        waits.push(ms);
+        writer.close(); // the install finished
+        return Promise.resolve();
+      },
+    };
+    try {
+      await delegateRun("fakebr", "DEL", enc("{}"), w);
+    } finally {
+      if (waits.length === 0) writer.close();
+    }
+    assertEquals(waits, [1000]);
+    assertEquals(fakeLog(dir), ["DEL c1 eth0 {}"]);
+  }));
+
+Deno.test("delegateRun() reports an unstartable plugin in Go's words", () =>
+  withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/plain`, "#!/bin/sh\n", { mode: 0o644 });
+    await assertRejects(
+      () => delegateRun("plain", "DEL", enc("{}"), x(dir)),
+      CommandStartError,
+      `fork/exec ${dir}/plain: permission denied`,
     );
   }));

@@ -17,6 +17,8 @@ Deno.test("createRunner() reports a missing executable as code 127", async () =>
   const r = await createRunner()("flannel-no-such-binary", []);
   assertEquals(r.code, 127);
   assertStringIncludes(r.stderr, "flannel-no-such-binary");
+  // Go's os/exec text, which upstream's "no nftables support: …" carries.
+  assertEquals(r.stderr, 'exec: "flannel-no-such-binary": executable file not found in $PATH');
 });
 
 Deno.test("createRunner() puts the prefix before every command", async () => {

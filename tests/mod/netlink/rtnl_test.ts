@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 import { parseIP } from "../../../mod/ip/mod.ts";
 import * as K from "../../../mod/netlink/codec/consts.ts";
 import { Conn } from "../../../mod/netlink/conn.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../../harness/assert.ts";
-import { isRoot, linkVeth, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { isRoot, linkVeth, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 import { Writer } from "../../../mod/netlink/codec/bytes.ts";
 import { decodeMessages, encodeMessage } from "../../../mod/netlink/codec/message.ts";
 import { NetlinkError } from "../../../mod/netlink/errors.ts";

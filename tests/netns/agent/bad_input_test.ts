@@ -3,7 +3,7 @@
  * unknown backend type.
  */
 import { assert, assertMatch, assertNotEquals } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { assertPodsPing, CONFIGS, joinAll, withAgentCluster } from "./setup.ts";
 
 if (!isRoot) console.warn(`agent bad-input tests ignored: ${NOT_ROOT}`);

@@ -2,8 +2,8 @@
  * The host-gw backend end to end: real agents, real etcd, real kernel, three hosts.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { eventually } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { eventually } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { assertExactState, assertPodsPing, CONFIGS, joinAll, withAgentCluster } from "./setup.ts";
 import { expectedHostGw, hostGwState } from "./state.ts";
 

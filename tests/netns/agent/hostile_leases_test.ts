@@ -11,8 +11,8 @@
  * fault itself (the underlay route replaced; a connected route replaced), not at a log line.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { eventually, type Host } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { eventually, type Host } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { assertExactState, assertPodsPing, CONFIGS, withAgentCluster } from "./setup.ts";
 import { type Peer, peerOf } from "./state.ts";
 

@@ -4,10 +4,10 @@
  * kernel-facing half of the product without a store.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { type Cluster, eventually, pingOnce, withCluster } from "../../harness/cluster.ts";
+import { type Cluster, eventually, pingOnce, withCluster } from "../../../scripts/lab/cluster.ts";
 import { FakeRegistry } from "../../harness/fake_registry.ts";
 import { inProcessAgent } from "../../harness/in_process_agent.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { runAgent } from "../../../mod/agent/agent.ts";
 import { createLogger } from "../../../mod/log.ts";
 import {

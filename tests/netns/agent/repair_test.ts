@@ -5,8 +5,8 @@
  * entries — and each repair is one pass that calls for no other.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { eventually, type Host } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { eventually, type Host } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { assertExactState, assertPodsPing, CONFIGS, joinAll, withAgentCluster } from "./setup.ts";
 import { expectedVxlan, type Peer, peerOf, vxlanState } from "./state.ts";
 

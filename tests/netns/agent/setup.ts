@@ -10,9 +10,9 @@ import {
   type Host,
   pingOnce,
   withCluster,
-} from "../../harness/cluster.ts";
-import { EtcdServer } from "../../harness/etcd.ts";
-import { uniqueName } from "../../harness/netns.ts";
+} from "../../../scripts/lab/cluster.ts";
+import { EtcdServer } from "../../../scripts/lab/etcd.ts";
+import { uniqueName } from "../../../scripts/lab/netns.ts";
 import {
   expectedHostGw,
   expectedVxlan,

@@ -2,7 +2,7 @@
  * Reading a host's flannel kernel state back with `ip -j` / `bridge -j`, and what it must be,
  * as sorted iproute2-like lines so a failing test prints a readable diff.
  */
-import type { Host } from "../../harness/cluster.ts";
+import type { Host } from "../../../scripts/lab/cluster.ts";
 import { parseCIDR } from "../../../mod/ip/mod.ts";
 
 type J = Record<string, unknown>;

@@ -2,8 +2,8 @@
  * The vxlan backend end to end: real agents, real etcd, real kernel, three hosts.
  */
 import { assert, assertEquals, assertMatch } from "../../harness/assert.ts";
-import { eventually, pingOnce } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { eventually, pingOnce } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { assertExactState, assertPodsPing, CONFIGS, joinAll, withAgentCluster } from "./setup.ts";
 import { expectedVxlan, peerOf, vxlanState } from "./state.ts";
 

@@ -1,6 +1,6 @@
 /** The flannel plugin with its in-process bridge + host-local, for real, in namespaces. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import {
   exists,
   pings,

@@ -5,7 +5,7 @@
  * in-process ADD that fails late and must undo its veth and address.
  */
 import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
-import { isRoot, type Netns, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, type Netns, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { type Attach, type CniNode, exists, natRules, SUBNET_ENV_V4, withNode } from "./helpers.ts";
 
 const BRIDGE = "/usr/lib/cni/bridge";

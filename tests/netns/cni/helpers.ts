@@ -4,7 +4,7 @@
  * the host-local store. The plugin runs as a real subprocess under `ip netns exec <host>`.
  * Everything is removed in `finally`.
  */
-import { createNetns, type Netns, run } from "../../harness/netns.ts";
+import { createNetns, type Netns, run } from "../../../scripts/lab/netns.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 /** The CNI-only entry (what an installed plugin runs from source). */

@@ -5,7 +5,7 @@
  * without collisions; pods set up by the Go plugins are deleted by ours.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, type Netns, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, type Netns, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import {
   type CniNode,
   exists,

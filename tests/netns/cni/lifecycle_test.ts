@@ -1,7 +1,7 @@
 /** CHECK, GC, two interfaces, masquerade and the installed plugin, in namespaces. */
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { exists, natRules, runIn, SUBNET_ENV_V4, withNode } from "./helpers.ts";
 
 const ignore = !isRoot;

@@ -5,7 +5,7 @@
  * config → N addresses → DEL → file gone → DEL again.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { SCRATCH, SUBNET_ENV } from "../../mod/cni/flannel/vectors.ts";
 import { exists, withNode } from "./helpers.ts";
 

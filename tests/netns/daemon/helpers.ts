@@ -4,8 +4,8 @@
  * to the pod network, and a tiny HTTP server that answers with the client address it saw —
  * so the receiver itself says whether a source was masqueraded.
  */
-import { type Cluster, type Host, withCluster } from "../../harness/cluster.ts";
-import { createNetns, type Netns } from "../../harness/netns.ts";
+import { type Cluster, type Host, withCluster } from "../../../scripts/lab/cluster.ts";
+import { createNetns, type Netns } from "../../../scripts/lab/netns.ts";
 
 export { startWhoami, whoami } from "../../harness/whoami.ts";
 

@@ -5,8 +5,8 @@
  * READY=1, and a lease revoked in etcd (clean exit 0).
  */
 import { assert, assertEquals, assertMatch } from "../../harness/assert.ts";
-import { eventually, type Host } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { eventually, type Host } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { CONFIGS, withAgentCluster } from "../agent/setup.ts";
 import {
   CONFIG_V4,

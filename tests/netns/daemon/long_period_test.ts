@@ -5,7 +5,7 @@
  * route added at once instead of after one period).
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { CONFIG_V4, withDaemonCluster } from "./helpers.ts";
 
 if (!isRoot) console.warn(`daemon long-period tests ignored: ${NOT_ROOT}`);

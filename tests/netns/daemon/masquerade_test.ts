@@ -6,8 +6,8 @@
  * the agent does not duplicate a rule; a rule deleted by hand comes back (iptables resync).
  */
 import { assert, assertEquals, assertMatch } from "../../harness/assert.ts";
-import { eventually, type Host } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { eventually, type Host } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import {
   expectedFwd,
   expectedNat,

@@ -5,7 +5,7 @@
  * `/readyz` turns 200 — before the fix it stayed 503 for good.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { CONFIG_V4, HEALTHZ, probe, withDaemonCluster } from "./helpers.ts";
 
 if (!isRoot) console.warn(`daemon subnet.env retry tests ignored: ${NOT_ROOT}`);

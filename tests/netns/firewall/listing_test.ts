@@ -6,7 +6,7 @@ import { Firewall, type FirewallMode, netnsRunner } from "../../../mod/firewall/
 import { parseCIDR } from "../../../mod/ip/mod.ts";
 import { createLogger } from "../../../mod/log.ts";
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, type Netns, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { isRoot, type Netns, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 import { expectedFwd, expectedNat, expectedNftPostrtg } from "./expected_listings.ts";
 
 const N = parseCIDR("10.42.0.0/16");

@@ -16,7 +16,7 @@
 import { Firewall, type FirewallMode, netnsRunner } from "../../../mod/firewall/mod.ts";
 import { parseCIDR } from "../../../mod/ip/mod.ts";
 import { assertEquals } from "../../harness/assert.ts";
-import { isRoot, linkVeth, type Netns, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { isRoot, linkVeth, type Netns, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 import { startWhoami, whoami } from "../../harness/whoami.ts";
 
 const ignore = !isRoot;

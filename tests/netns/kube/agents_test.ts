@@ -6,9 +6,9 @@
  * nothing; a late pod CIDR is waited for; an RBAC refusal is reported clearly.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { type Cluster, eventually, withCluster } from "../../harness/cluster.ts";
-import { KubeSwitchApi } from "../../harness/kube_switch.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { type Cluster, eventually, withCluster } from "../../../scripts/lab/cluster.ts";
+import { KubeSwitchApi } from "../../../scripts/lab/kube_switch.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { assertExactState, assertPodsPing } from "../agent/setup.ts";
 import { expectedVxlan, type Peer, peerOf, vxlanState } from "../agent/state.ts";
 

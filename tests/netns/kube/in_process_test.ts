@@ -5,9 +5,9 @@
  * loses no event; a late pod CIDR is waited for; `public-ip-overwrite` is what peers use.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { type Cluster, eventually, pingOnce, withCluster } from "../../harness/cluster.ts";
-import { KubeApiServer } from "../../harness/kube_api.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { type Cluster, eventually, pingOnce, withCluster } from "../../../scripts/lab/cluster.ts";
+import { KubeApiServer } from "../../../scripts/lab/kube_api.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import {
   expectedHostGw,
   expectedVxlan,

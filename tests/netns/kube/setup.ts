@@ -4,8 +4,8 @@
  * socket opened inside it, with a `--kube-subnet-mgr` manager (store/kube.ts) that reaches the
  * Kubernetes API test server over 127.0.0.1 from the test process. Hosts are nodes `h<i>`.
  */
-import type { Cluster, Host } from "../../harness/cluster.ts";
-import type { KubeApiServer } from "../../harness/kube_api.ts";
+import type { Cluster, Host } from "../../../scripts/lab/cluster.ts";
+import type { KubeApiServer } from "../../../scripts/lab/kube_api.ts";
 import { inProcessAgent } from "../../harness/in_process_agent.ts";
 import { runAgent } from "../../../mod/agent/agent.ts";
 import { createLogger } from "../../../mod/log.ts";

@@ -4,9 +4,9 @@
  * and restartable; the root namespace's network is untouched.
  */
 import { assertEquals, assertStringIncludes } from "../../harness/assert.ts";
-import { withCluster } from "../../harness/cluster.ts";
-import { KubeSwitchApi } from "../../harness/kube_switch.ts";
-import { isRoot } from "../../harness/netns.ts";
+import { withCluster } from "../../../scripts/lab/cluster.ts";
+import { KubeSwitchApi } from "../../../scripts/lab/kube_switch.ts";
+import { isRoot } from "../../../scripts/lab/netns.ts";
 
 Deno.test({
   name: "the API server in the switch namespace serves kubectl in a host namespace",

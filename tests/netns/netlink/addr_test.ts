@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../harness/assert.ts";
-import { linkVeth, withNetns } from "../../harness/netns.ts";
+import { linkVeth, withNetns } from "../../../scripts/lab/netns.ts";
 import { parseIP } from "../../../mod/ip/mod.ts";
 import * as K from "../../../mod/netlink/codec/consts.ts";
 import { NetlinkError } from "../../../mod/netlink/errors.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { linkVeth, withNetns } from "../../harness/netns.ts";
+import { linkVeth, withNetns } from "../../../scripts/lab/netns.ts";
 import { parseIP } from "../../../mod/ip/mod.ts";
 import * as K from "../../../mod/netlink/codec/consts.ts";
 import { type RtEvent, subscribe, type Subscription } from "../../../mod/netlink/events.ts";

@@ -2,7 +2,7 @@
  * Shared set-up for the live netlink tests: every test builds its own namespaces (deleted in
  * finally by `withNetns`) and opens its sockets inside them. Nothing touches the root netns.
  */
-import { isRoot, linkVeth, type Netns, NOT_ROOT } from "../../harness/netns.ts";
+import { isRoot, linkVeth, type Netns, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { parseIP } from "../../../mod/ip/mod.ts";
 import type { Link } from "../../../mod/netlink/codec/link.ts";
 import { Rtnl } from "../../../mod/netlink/rtnl.ts";

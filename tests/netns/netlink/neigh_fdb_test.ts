@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../harness/assert.ts";
-import { withNetns } from "../../harness/netns.ts";
+import { withNetns } from "../../../scripts/lab/netns.ts";
 import { parseIP } from "../../../mod/ip/mod.ts";
 import * as K from "../../../mod/netlink/codec/consts.ts";
 import { NetlinkError } from "../../../mod/netlink/errors.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { exec, withNetns } from "../../harness/netns.ts";
+import { exec, withNetns } from "../../../scripts/lab/netns.ts";
 import { Rtnl } from "../../../mod/netlink/rtnl.ts";
 import { ignore, type J } from "./helpers.ts";
 

@@ -4,8 +4,8 @@
  * health server and kernel, then sees the agent gone once it is stopped.
  */
 import { assert, assertEquals, assertMatch } from "../../harness/assert.ts";
-import { eventually, type Host, REPO_ROOT, withCluster } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { eventually, type Host, REPO_ROOT, withCluster } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { parseCIDR } from "../../../mod/ip/mod.ts";
 import type { StatusReport } from "../../../mod/status/report.ts";
 

@@ -6,8 +6,8 @@
  * - An agent's lease is rewritten with another public IP: the agent writes its own back.
  */
 import { assert, assertEquals, assertMatch, assertNotEquals } from "../../harness/assert.ts";
-import { type AgentProcess, eventually, type Host } from "../../harness/cluster.ts";
-import { isRoot, type Netns, NOT_ROOT } from "../../harness/netns.ts";
+import { type AgentProcess, eventually, type Host } from "../../../scripts/lab/cluster.ts";
+import { isRoot, type Netns, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import {
   type AgentCluster,
   assertExactState,

@@ -5,8 +5,8 @@
  * placed under `subnets/` freeze or stop none of them.
  */
 import { assert, assertEquals, assertNotEquals } from "../../harness/assert.ts";
-import { type Host, withCluster } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { type Host, withCluster } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { assertPodsPing } from "../agent/setup.ts";
 import { HEALTHZ, probe } from "../daemon/helpers.ts";
 import { makeFifo } from "../../harness/fifo.ts";

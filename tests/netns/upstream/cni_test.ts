@@ -6,7 +6,7 @@
  * against ours, without upstream's plugin in front: tests/netns/cni/interop_test.ts.)
  */
 import { assert, assertEquals, assertNotEquals } from "../../harness/assert.ts";
-import { installUpstreamCni } from "../../harness/upstream.ts";
+import { installUpstreamCni } from "../../../scripts/lab/upstream.ts";
 import {
   type Attach,
   type CniNode,

@@ -6,7 +6,7 @@
  * everywhere.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { stopAnyAgent } from "../../harness/node_switch.ts";
+import { stopAnyAgent } from "../../../scripts/lab/node_switch.ts";
 import { assertExactState, assertPodsPing, CONFIGS, withAgentCluster } from "../agent/setup.ts";
 import { type Peer, peerOf } from "../agent/state.ts";
 import {

@@ -3,9 +3,9 @@
  * found — else ignored with the reason printed), upstream flanneld on a host of an agent
  * cluster (tests/netns/agent/setup.ts), and the lease values as each side wrote them.
  */
-import type { Host } from "../../harness/cluster.ts";
-import { isRoot, NOT_ROOT } from "../../harness/netns.ts";
-import { findUpstream, upstreamEtcdFlags } from "../../harness/upstream.ts";
+import type { Host } from "../../../scripts/lab/cluster.ts";
+import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
+import { findUpstream, upstreamEtcdFlags } from "../../../scripts/lab/upstream.ts";
 import type { AgentCluster } from "../agent/setup.ts";
 import type { Peer } from "../agent/state.ts";
 

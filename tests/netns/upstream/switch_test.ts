@@ -8,8 +8,12 @@
  * for — also after a host leaves while ours runs on upstream's entries.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import type { Host } from "../../harness/cluster.ts";
-import { stopAnyAgent, switchInPlace, type SwitchResult } from "../../harness/node_switch.ts";
+import type { Host } from "../../../scripts/lab/cluster.ts";
+import {
+  stopAnyAgent,
+  switchInPlace,
+  type SwitchResult,
+} from "../../../scripts/lab/node_switch.ts";
 import {
   type AgentCluster,
   assertExactState,

@@ -5,7 +5,7 @@ import {
   STOCK_CONFLIST,
 } from "../../../scripts/sandbox/cni.ts";
 import { assert, assertEquals, assertThrows } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { isRoot, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 
 if (!isRoot) console.warn(`sandbox cni_test: the live step is ignored, ${NOT_ROOT}`);
 

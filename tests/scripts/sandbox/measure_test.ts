@@ -1,6 +1,6 @@
 import { formatBps, iperf, parseIperf, parsePing, ping } from "../../../scripts/sandbox/measure.ts";
 import { assert, assertEquals, assertThrows } from "../../harness/assert.ts";
-import { isRoot, linkVeth, NOT_ROOT, withNetns } from "../../harness/netns.ts";
+import { isRoot, linkVeth, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 
 if (!isRoot) console.warn(`measure_test: the live step is ignored, ${NOT_ROOT}`);
 

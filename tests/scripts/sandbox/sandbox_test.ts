@@ -4,8 +4,9 @@
  */
 import { HEALTHZ_PORT, Sandbox, sandboxChoice } from "../../../scripts/sandbox/sandbox.ts";
 import { ping } from "../../../scripts/sandbox/measure.ts";
+import { AGENT_V8_FLAGS } from "../../../mod/agent/v8_flags.ts";
 import { assert, assertEquals, assertStringIncludes } from "../../harness/assert.ts";
-import { exec, isRoot, NOT_ROOT } from "../../harness/netns.ts";
+import { exec, isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 
 if (!isRoot) console.warn(`sandbox_test ignored: ${NOT_ROOT}`);
 
@@ -34,13 +35,18 @@ Deno.test({
       }
       assert((await ping(sb.pods[0]!.ns, sb.pods[1]!.ip)).ok);
       assert(lines.some((l) => l.startsWith("2 ") && l.includes("Running backend.")));
+      // The demo's and dev's agents run as deployed: with the V8 flags of mod/agent/v8_flags.ts.
+      for (const a of sb.agents.values()) {
+        const environ = (await Deno.readTextFile(`/proc/${a.pid}/environ`)).split("\0");
+        assert(environ.includes(`DENO_V8_FLAGS=${AGENT_V8_FLAGS}`), environ.join(" "));
+      }
     } finally {
       await sb.destroy();
     }
     const list = (await exec("ip", ["netns", "list"])).stdout;
     assertEquals(names.filter((n) => list.includes(n)), []);
     assertEquals(await Deno.stat(sb.dir).then(() => true, () => false), false);
-    for (const a of sb.agents.values()) assertEquals(a.exitCode, 0);
+    for (const a of sb.agents.values()) assertEquals(a.code, 0);
   },
 });
 

@@ -4,7 +4,7 @@
  * survive (and do not crash the process on) an API server going away.
  */
 import { assert, assertEquals, assertRejects } from "../../harness/assert.ts";
-import { KubeApiServer } from "../../harness/kube_api.ts";
+import { KubeApiServer } from "../../../scripts/lab/kube_api.ts";
 import { connectKube, type WatchEvent } from "../../../store/kube/client.ts";
 import { KubeApiError } from "../../../store/kube/errors.ts";
 

@@ -1,5 +1,5 @@
 import { assertRejects } from "../../../harness/assert.ts";
-import { isRoot, NOT_ROOT } from "../../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../../scripts/lab/netns.ts";
 import { bridgeAdd } from "../../../../mod/cni/bridge/add.ts";
 import { bridgeCheck } from "../../../../mod/cni/bridge/check.ts";
 import { withBridgeCase } from "./world.ts";

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../../harness/assert.ts";
-import { isRoot, NOT_ROOT } from "../../../harness/netns.ts";
+import { isRoot, NOT_ROOT } from "../../../../scripts/lab/netns.ts";
 import { bridgeAdd } from "../../../../mod/cni/bridge/add.ts";
 import { bridgeDel } from "../../../../mod/cni/bridge/del.ts";
 import { withBridgeCase } from "./world.ts";

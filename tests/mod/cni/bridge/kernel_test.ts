@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../../../harness/assert.ts";
-import { isRoot, NOT_ROOT, run, withNetns } from "../../../harness/netns.ts";
+import { isRoot, NOT_ROOT, run, withNetns } from "../../../../scripts/lab/netns.ts";
 import {
   addrSpec,
   ensureBridge,

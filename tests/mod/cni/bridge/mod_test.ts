@@ -3,7 +3,7 @@
  * wired to an injected world (what it asks of iptables, the RNG and stderr).
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "../../../harness/assert.ts";
-import { isRoot, type Netns, NOT_ROOT, withNetns } from "../../../harness/netns.ts";
+import { isRoot, type Netns, NOT_ROOT, withNetns } from "../../../../scripts/lab/netns.ts";
 import {
   bridgeDelegate,
   type BridgeWorld,

@@ -7,7 +7,7 @@ import type { BridgeWorld } from "../../../../mod/cni/bridge/mod.ts";
 import { type BridgeConf, parseBridgeConf } from "../../../../mod/cni/bridge/conf.ts";
 import { type Ipam, ipamFor } from "../../../../mod/cni/bridge/ipam.ts";
 import type { DelegateArgs } from "../../../../mod/cni/delegate.ts";
-import { exec, type Netns, withNetns } from "../../../harness/netns.ts";
+import { exec, type Netns, withNetns } from "../../../../scripts/lab/netns.ts";
 import { withTempDir } from "../temp_dir.ts";
 
 export function testWorld(host: Netns): BridgeWorld {

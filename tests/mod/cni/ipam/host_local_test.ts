@@ -6,7 +6,7 @@ import {
   hostLocalDel,
   hostLocalGC,
 } from "../../../../mod/cni/ipam/host_local.ts";
-import { exec } from "../../../harness/netns.ts";
+import { exec } from "../../../../scripts/lab/netns.ts";
 import { withTempDir } from "../temp_dir.ts";
 
 const REFERENCE = "/usr/lib/cni/host-local";

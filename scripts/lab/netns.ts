@@ -5,12 +5,10 @@
  * callers remove what they made in `finally` ({@linkcode withNetns} does it for them), and
  * nothing here touches the root namespace's links, routes, addresses or firewall.
  */
+import { commandOutput, type CommandResult, runCommand } from "../../mod/process/run.ts";
 
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+/** Exit code and output of a command (the process runner's result). */
+export type ExecResult = CommandResult;
 
 /** True when running as root (privileged tests are ignored otherwise, with that reason). */
 export const isRoot: boolean = Deno.uid() === 0;
@@ -26,31 +24,17 @@ export function uniqueName(prefix: string): string {
   return `${prefix}${Deno.pid.toString(36)}${counter.toString(36)}`;
 }
 
-/** Runs a command and returns its exit code and output; never throws for a non-zero exit. */
-export async function exec(cmd: string, args: string[], stdin?: string): Promise<ExecResult> {
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+/**
+ * Runs a command and returns its exit code and output; never throws for a non-zero exit
+ * (a missing program throws `CommandNotFoundError`). The process runner of mod/process.
+ */
+export function exec(cmd: string, args: string[], stdin?: string): Promise<ExecResult> {
+  return runCommand([cmd, ...args], stdin === undefined ? {} : { stdin });
 }
 
-/** Like {@linkcode exec} but throws with the command and its stderr on a non-zero exit. */
-export async function run(cmd: string, args: string[], stdin?: string): Promise<string> {
-  const r = await exec(cmd, args, stdin);
-  if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
-  }
-  return r.stdout;
+/** Like {@linkcode exec} but returns stdout; a non-zero exit throws `CommandFailedError`. */
+export function run(cmd: string, args: string[], stdin?: string): Promise<string> {
+  return commandOutput([cmd, ...args], stdin === undefined ? {} : { stdin });
 }
 
 /** One network namespace made by this process. */

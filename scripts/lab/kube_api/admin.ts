@@ -112,7 +112,7 @@ function flag(args: string[], key: string): string | undefined {
 }
 
 /**
- * `deno run -A tests/harness/kube_api.ts --listen 198.18.0.254:6443 [--http] [--token T]
+ * `deno run -A scripts/lab/kube_api.ts --listen 198.18.0.254:6443 [--http] [--token T]
  *  [--unix /tmp/api.sock] [--kubeconfig out.yaml] [--bookmark-ms N]`; prints `ready <url>`
  * on stdout and serves until SIGTERM.
  */

@@ -1,5 +1,5 @@
-import { assert, assertEquals } from "./assert.ts";
-import { exec, isRoot, linkVeth, NOT_ROOT, withNetns } from "./netns.ts";
+import { assert, assertEquals } from "../../harness/assert.ts";
+import { exec, isRoot, linkVeth, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
 
 const ignore = !isRoot;
 if (ignore) console.warn(`netns harness tests ignored: ${NOT_ROOT}`);

@@ -3,7 +3,7 @@
  * nodes list / watch / get / patch (strategic-merge, merge, JSON; `nodes/status` too), pods,
  * create / apply / server-side dry-run of the DaemonSet manifest's objects, over HTTPS with a
  * throwaway CA and a bearer token (or plain HTTP). Proven against the real kubectl in
- * tests/harness/kube_api_test.ts.
+ * tests/scripts/lab/kube_api_test.ts.
  *
  * In-process tests drive it through the methods below; a test that needs it inside a network
  * namespace runs this file as a program (see `main`) and drives it through `/_admin/...`

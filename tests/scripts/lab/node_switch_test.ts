@@ -1,5 +1,5 @@
-import { assertEquals, assertThrows } from "./assert.ts";
-import { parsePing } from "./node_switch.ts";
+import { assertEquals, assertThrows } from "../../harness/assert.ts";
+import { parsePing } from "../../../scripts/lab/node_switch.ts";
 
 const reply = (seq: number) => `64 bytes from 10.244.3.2: icmp_seq=${seq} ttl=62 time=0.181 ms`;
 const summary = (sent: number, got: number, ms = 135) =>

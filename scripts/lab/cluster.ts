@@ -74,8 +74,8 @@ export class Host {
     const flags = ["--iface", "eth0", "--subnet-file", this.subnetFile, ...args];
     const tag = `h${this.index}`;
     this.agent = program === undefined
-      ? AgentProcess.start(this.ns.name, flags, env, tag)
-      : AgentProcess.spawn(this.ns.name, [program, ...flags], env, `${tag} upstream`);
+      ? AgentProcess.start(this.ns.name, flags, { env, tag })
+      : AgentProcess.spawn(this.ns.name, [program, ...flags], { env, tag: `${tag} upstream` });
     return this.agent;
   }
 

@@ -21,7 +21,7 @@
  * channel") on a clean SIGTERM.
  */
 import { REPO_ROOT } from "./agent_process.ts";
-import { exec } from "./netns.ts";
+import { run } from "./netns.ts";
 
 /** Paths of the unpacked executables. */
 export interface UpstreamBins {
@@ -67,10 +67,8 @@ export async function findUpstream(
     };
   }
   const dir = await cacheDir(env);
-  const r = await exec(unpack, [dir]);
-  // Present but unusable is a failure, not a reason to skip.
-  if (r.code !== 0) throw new Error(`"${unpack} ${dir}" exited ${r.code}: ${r.stderr.trim()}`);
-  const out = r.stdout.trim();
+  // Present but unusable is a failure (CommandFailedError), not a reason to skip.
+  const out = (await run(unpack, [dir])).trim();
   return { bins: { flanneld: `${out}/${FLANNELD}`, cni: `${out}/${CNI}` }, reason: null };
 }
 

@@ -4,9 +4,9 @@
  * real client accepts from a real API server. Each test uses a kubeconfig in a temp dir
  * (never ~/.kube).
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { exec } from "./netns.ts";
-import { KubeApiServer } from "./kube_api.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../../harness/assert.ts";
+import { exec } from "../../../scripts/lab/netns.ts";
+import { KubeApiServer } from "../../../scripts/lab/kube_api.ts";
 
 const kubectlPath = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].find((p) => {
   try {
@@ -17,7 +17,7 @@ const kubectlPath = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].find((p) => {
 });
 const ignore = kubectlPath === undefined;
 if (ignore) console.log("kube_api_test: kubectl is not installed (scripts/setup.sh installs it)");
-const MANIFEST = new URL("../../scripts/deploy/kube-flannel.yml", import.meta.url).pathname;
+const MANIFEST = new URL("../../../scripts/deploy/kube-flannel.yml", import.meta.url).pathname;
 const P = "flannel.alpha.coreos.com/";
 
 async function withApi(

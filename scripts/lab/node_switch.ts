@@ -121,9 +121,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function stopAnyAgent(host: Host): Promise<void> {
   const a = host.agent;
   if (a === null || !a.running) return;
-  const timer = setTimeout(() => a.kill().catch(() => {}), 5000);
-  await a.stop("SIGTERM");
-  clearTimeout(timer);
+  await a.stop("SIGTERM", 5000);
 }
 
 /** Switches `host`'s agent in place under a ping loop; see the module doc. */

@@ -1,6 +1,6 @@
-import { assert, assertEquals } from "./assert.ts";
-import { Cluster, eventually, pingOnce } from "./cluster.ts";
-import { exec, isRoot, NOT_ROOT } from "./netns.ts";
+import { assert, assertEquals } from "../../harness/assert.ts";
+import { Cluster, eventually, pingOnce } from "../../../scripts/lab/cluster.ts";
+import { exec, isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 
 if (!isRoot) console.warn(`cluster harness tests ignored: ${NOT_ROOT}`);
 

@@ -28,7 +28,7 @@
  * ```
  */
 import { type CertFiles, issueCert, makeCA } from "./pki.ts";
-import { exec } from "./netns.ts";
+import { run } from "./netns.ts";
 
 export interface EtcdOptions {
   /** HTTPS with client-certificate auth (`--client-cert-auth`) and a throwaway CA. */
@@ -254,13 +254,14 @@ export class EtcdServer {
     await this.start();
   }
 
-  /** Runs `etcdctl` (3.4: API v3 by default) against this member with its TLS files; returns stdout. */
+  /**
+   * Runs `etcdctl` (3.4: API v3 by default) against this member with its TLS files; returns
+   * stdout, throws `CommandFailedError` (exit code, stderr) on failure.
+   */
   async etcdctl(...args: string[]): Promise<string> {
     const t = this.tls;
     const tlsArgs = t ? [`--cacert=${t.caFile}`, `--cert=${t.certFile}`, `--key=${t.keyFile}`] : [];
-    const r = await exec("etcdctl", [`--endpoints=${this.endpoint}`, ...tlsArgs, ...args]);
-    if (r.code !== 0) throw new Error(`etcdctl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
-    return r.stdout;
+    return await run("etcdctl", [`--endpoints=${this.endpoint}`, ...tlsArgs, ...args]);
   }
 
   /** The current store revision. */

@@ -1,6 +1,6 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
-import { EtcdServer, withEtcd } from "./etcd.ts";
-import { exec } from "./netns.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../harness/assert.ts";
+import { EtcdServer, withEtcd } from "../../../scripts/lab/etcd.ts";
+import { exec } from "../../../scripts/lab/netns.ts";
 
 Deno.test("etcd harness: restart keeps data, compaction works, close removes everything", async () => {
   let dir = "";

@@ -58,7 +58,7 @@ export class KubeSwitchApi {
         "run",
         "-A",
         "--cached-only",
-        `${REPO_ROOT}tests/harness/kube_api.ts`,
+        `${REPO_ROOT}scripts/lab/kube_api.ts`,
         "--listen",
         `${SWITCH_API_IP}:${SWITCH_API_PORT}`,
         "--unix",

@@ -3,9 +3,14 @@
  * relies on: watch from a resourceVersion, 410 Gone after compaction, bookmarks, paging,
  * and the three patch flavours.
  */
-import { assertEquals, assertThrows } from "./assert.ts";
-import { KubeApiServer } from "./kube_api.ts";
-import { jsonPatch, mergePatch, PatchError, strategicMerge } from "./kube_api/patch.ts";
+import { assertEquals, assertThrows } from "../../harness/assert.ts";
+import { KubeApiServer } from "../../../scripts/lab/kube_api.ts";
+import {
+  jsonPatch,
+  mergePatch,
+  PatchError,
+  strategicMerge,
+} from "../../../scripts/lab/kube_api/patch.ts";
 
 async function withHttpApi(fn: (api: KubeApiServer) => Promise<void>) {
   const api = await KubeApiServer.start({ tls: false, token: "", bookmarkMs: 50 });

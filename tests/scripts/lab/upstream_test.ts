@@ -1,6 +1,6 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
-import { REPO_ROOT } from "./agent_process.ts";
-import { findUpstream, upstreamSourceDir } from "./upstream.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../harness/assert.ts";
+import { REPO_ROOT } from "../../../scripts/lab/agent_process.ts";
+import { findUpstream, upstreamSourceDir } from "../../../scripts/lab/upstream.ts";
 
 const env = (vars: Record<string, string>) => (k: string) => vars[k];
 
