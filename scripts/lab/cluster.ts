@@ -183,22 +183,7 @@ export class Cluster {
         const dir = await Deno.makeTempDir({ prefix: `flannel-${ns.name}-` });
         dirs.push(dir);
         const h = new Host(i, ns, pod, dir);
-        await ns.ip(
-          "link",
-          "add",
-          "eth0",
-          "type",
-          "veth",
-          "peer",
-          "name",
-          `p${i}`,
-          "netns",
-          sw.name,
-        );
-        await sw.ip("link", "set", `p${i}`, "master", "br0", "up");
-        await ns.ip("addr", "add", `${h.ip4}/24`, "dev", "eth0");
-        if (opts.ipv6 ?? true) await ns.ip("addr", "add", `${h.ip6}/64`, "dev", "eth0", "nodad");
-        await ns.ip("link", "set", "eth0", "up");
+        await plugIntoSwitch(sw, ns, `p${i}`, h.ip4, (opts.ipv6 ?? true) ? h.ip6 : null);
         hosts.push(h);
       }
       return new Cluster(sw, hosts, dirs);
@@ -225,6 +210,24 @@ export class Cluster {
     return this.hosts.map((h) => `--- host ${h.index} ---\n${h.agent?.log() ?? "(no agent)"}`)
       .join("\n");
   }
+}
+
+/**
+ * Plugs `ns` into the switch: its `eth0` is a veth whose peer `port` is a port of the switch's
+ * `br0`, with the underlay addresses (`ip6` null: IPv4 only), up.
+ */
+export async function plugIntoSwitch(
+  sw: Netns,
+  ns: Netns,
+  port: string,
+  ip4: string,
+  ip6: string | null,
+): Promise<void> {
+  await ns.ip("link", "add", "eth0", "type", "veth", "peer", "name", port, "netns", sw.name);
+  await sw.ip("link", "set", port, "master", "br0", "up");
+  await ns.ip("addr", "add", `${ip4}/24`, "dev", "eth0");
+  if (ip6 !== null) await ns.ip("addr", "add", `${ip6}/64`, "dev", "eth0", "nodad");
+  await ns.ip("link", "set", "eth0", "up");
 }
 
 /** Runs `fn` with a fresh cluster and always destroys it. */

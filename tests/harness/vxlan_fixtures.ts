@@ -3,7 +3,8 @@
  * 198.18.0.1), as a device spec and as the link the kernel reports; fields overridable.
  */
 import type { LinkInfo, VxlanAttrs, VxlanSpec } from "../../backends/contract.ts";
-import { parseIP } from "../../mod/ip/mod.ts";
+import { parseCIDR, parseIP } from "../../mod/ip/mod.ts";
+import type { Entry } from "../../mod/reconcile/entries.ts";
 
 /** The vxlan attributes the kernel reports for `flannel.1` (port: the kernel default). */
 export function flannel1Attrs(o: Partial<VxlanAttrs> = {}): VxlanAttrs {
@@ -44,3 +45,16 @@ export function flannel1Link(o: Partial<LinkInfo> = {}): LinkInfo {
     ...o,
   };
 }
+
+/** One remote peer's entries on `flannel.1` (10.244.2.0/24 behind VTEP 198.18.0.2). */
+export const onePeerEntries: readonly Entry[] = [
+  { kind: "neigh", dev: "flannel.1", ip: parseIP("10.244.2.0"), mac: "aa:00:00:00:00:02" },
+  { kind: "fdb", dev: "flannel.1", mac: "aa:00:00:00:00:02", dst: parseIP("198.18.0.2") },
+  {
+    kind: "route",
+    dst: parseCIDR("10.244.2.0/24"),
+    gateway: parseIP("10.244.2.0"),
+    dev: "flannel.1",
+    onlink: true,
+  },
+];

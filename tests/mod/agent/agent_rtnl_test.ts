@@ -4,30 +4,18 @@
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
 import { isRoot, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
-import { flannel1Spec } from "../../harness/vxlan_fixtures.ts";
+import { flannel1Spec, onePeerEntries } from "../../harness/vxlan_fixtures.ts";
 import { kernelEvents, openAgentRtnl } from "../../../mod/agent/agent_rtnl.ts";
 import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";
 import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
-import type { Entry } from "../../../mod/reconcile/entries.ts";
-import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
 import { DesiredEntries } from "../../../mod/reconcile/desired.ts";
 import { RepairTrigger } from "../../../mod/reconcile/trigger.ts";
 
 if (!isRoot) console.warn(`agent_rtnl tests ignored: ${NOT_ROOT}`);
 
+/** The peer's VTEP MAC, as `ip neigh`/`bridge fdb` show it. */
 const mac = "aa:00:00:00:00:02";
-/** One peer's entries on `flannel.1`. */
-const entries: Entry[] = [
-  { kind: "neigh", dev: "flannel.1", ip: parseIP("10.244.2.0"), mac },
-  { kind: "fdb", dev: "flannel.1", mac, dst: parseIP("198.18.0.2") },
-  {
-    kind: "route",
-    dst: parseCIDR("10.244.2.0/24"),
-    gateway: parseIP("10.244.2.0"),
-    dev: "flannel.1",
-    onlink: true,
-  },
-];
+const entries = onePeerEntries;
 
 Deno.test({
   name: "kernelEvents(): our own writes trigger nothing, someone else's deletes do (real kernel)",

@@ -3,31 +3,21 @@
  * the three entry kinds, read-back, drift repair and deletion, as `ip`/`bridge` see them.
  */
 import { assert, assertEquals } from "../../harness/assert.ts";
-import { isRoot, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
-import { flannel1Spec } from "../../harness/vxlan_fixtures.ts";
+import { isRoot, linkVeth, NOT_ROOT, withNetns } from "../../../scripts/lab/netns.ts";
+import { flannel1Spec, onePeerEntries } from "../../harness/vxlan_fixtures.ts";
 import type { VxlanSpec } from "../../../backends/contract.ts";
 import { openAgentRtnl } from "../../../mod/agent/agent_rtnl.ts";
 import { NetlinkKernel } from "../../../mod/agent/netlink_kernel.ts";
 import { RTPROT_FLANNEL } from "../../../mod/reconcile/diff.ts";
 import { diff, isOwned } from "../../../mod/reconcile/diff.ts";
-import { type Entry, entryKey } from "../../../mod/reconcile/entries.ts";
+import { entryKey } from "../../../mod/reconcile/entries.ts";
 import { parseCIDR, parseIP } from "../../../mod/ip/mod.ts";
 
 if (!isRoot) console.warn(`netlink_kernel netns tests ignored: ${NOT_ROOT}`);
 
+/** The peer's VTEP MAC, as `ip neigh`/`bridge fdb` show it. */
 const mac = "aa:00:00:00:00:02";
-/** One peer's entries on `flannel.1`. */
-const entries: Entry[] = [
-  { kind: "neigh", dev: "flannel.1", ip: parseIP("10.244.2.0"), mac },
-  { kind: "fdb", dev: "flannel.1", mac, dst: parseIP("198.18.0.2") },
-  {
-    kind: "route",
-    dst: parseCIDR("10.244.2.0/24"),
-    gateway: parseIP("10.244.2.0"),
-    dev: "flannel.1",
-    onlink: true,
-  },
-];
+const entries = onePeerEntries;
 
 /** `flannel.1` as the vxlan backend makes it, over the underlay ifindex `link`. */
 const flannel1 = (link: number): VxlanSpec => flannel1Spec({ link });
@@ -37,20 +27,7 @@ Deno.test({
   ignore: !isRoot,
   fn: () =>
     withNetns(2, async (ns, peer) => {
-      await ns.ip(
-        "link",
-        "add",
-        "eth0",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        peer.name,
-      );
-      await ns.ip("addr", "add", "198.18.0.1/24", "dev", "eth0");
-      await ns.ip("link", "set", "eth0", "up");
+      await linkVeth(ns, "eth0", peer, "eth0", "198.18.0.1/24");
       const rtnl = openAgentRtnl(ns.path);
       try {
         const k = new NetlinkKernel(rtnl, RTPROT_FLANNEL, () => Promise.resolve());

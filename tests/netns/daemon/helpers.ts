@@ -4,7 +4,12 @@
  * to the pod network, and a tiny HTTP server that answers with the client address it saw —
  * so the receiver itself says whether a source was masqueraded.
  */
-import { type Cluster, type Host, withCluster } from "../../../scripts/lab/cluster.ts";
+import {
+  type Cluster,
+  type Host,
+  plugIntoSwitch,
+  withCluster,
+} from "../../../scripts/lab/cluster.ts";
 import { createNetns, type Netns } from "../../../scripts/lab/netns.ts";
 
 export { startWhoami, whoami } from "../../harness/whoami.ts";
@@ -26,6 +31,20 @@ export interface DaemonCluster {
   writeConfig(text: string): Promise<void>;
 }
 
+/** Flags of agents on the local store in `dir` (leases in `dir/leases`, config `dir/net-conf.json`). */
+export function localStoreFlags(dir: string): string[] {
+  return [
+    "--store",
+    "local",
+    "--local-store-dir",
+    `${dir}/leases`,
+    "--local-network-config",
+    `${dir}/net-conf.json`,
+    "--reconcile-interval",
+    "2",
+  ];
+}
+
 /** Runs `fn` with `hosts` hosts, an outside host and a local store holding `config` (or none). */
 export async function withDaemonCluster<T>(
   hosts: number,
@@ -37,34 +56,10 @@ export async function withDaemonCluster<T>(
   try {
     return await withCluster({ hosts }, async (cluster) => {
       outside = await createNetns("fdo");
-      await cluster.switchNs.ip(
-        "link",
-        "add",
-        "pout",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        outside.name,
-      );
-      await cluster.switchNs.ip("link", "set", "pout", "master", "br0", "up");
-      await outside.ip("addr", "add", `${OUTSIDE.ip4}/24`, "dev", "eth0");
-      await outside.ip("addr", "add", `${OUTSIDE.ip6}/64`, "dev", "eth0", "nodad");
-      await outside.ip("link", "set", "eth0", "up");
+      await plugIntoSwitch(cluster.switchNs, outside, "pout", OUTSIDE.ip4, OUTSIDE.ip6);
       const writeConfig = (text: string) => Deno.writeTextFile(`${dir}/net-conf.json`, text);
       if (config !== null) await writeConfig(config);
-      const flags = [
-        "--store",
-        "local",
-        "--local-store-dir",
-        `${dir}/leases`,
-        "--local-network-config",
-        `${dir}/net-conf.json`,
-        "--reconcile-interval",
-        "2",
-      ];
+      const flags = localStoreFlags(dir);
       return await fn({ cluster, outside, dir, flags, writeConfig });
     });
   } finally {

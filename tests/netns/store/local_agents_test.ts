@@ -8,23 +8,23 @@ import { assert, assertEquals, assertNotEquals } from "../../harness/assert.ts";
 import { type Host, withCluster } from "../../../scripts/lab/cluster.ts";
 import { isRoot, NOT_ROOT } from "../../../scripts/lab/netns.ts";
 import { assertPodsPing } from "../agent/setup.ts";
-import { HEALTHZ, probe } from "../daemon/helpers.ts";
+import { HEALTHZ, localStoreFlags, probe } from "../daemon/helpers.ts";
 import { makeFifo } from "../../harness/fifo.ts";
 
 if (!isRoot) console.warn(`local store agent tests ignored: ${NOT_ROOT}`);
 
-/** The flags of agents on the local store in `dir` (config in `dir/net-conf.json`). */
-function localFlags(dir: string): string[] {
-  return [
-    "--store",
-    "local",
-    "--local-store-dir",
-    `${dir}/leases`,
-    "--local-network-config",
-    `${dir}/net-conf.json`,
-    "--reconcile-interval",
-    "2",
-  ];
+/** Runs `fn` with a fresh local-store directory holding a vxlan config; always removes it. */
+async function withLeaseDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "leases-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/net-conf.json`,
+      '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}',
+    );
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 /** SIGTERM; the exit code, or "hung" (then SIGKILL) when the agent has not exited in `ms`. */
@@ -45,14 +45,9 @@ Deno.test({
   ignore: !isRoot,
   sanitizeOps: false,
   sanitizeResources: false,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "leases-" });
-    try {
-      await Deno.writeTextFile(
-        `${dir}/net-conf.json`,
-        '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}',
-      );
-      const flags = localFlags(dir);
+  fn: () =>
+    withLeaseDir(async (dir) => {
+      const flags = localStoreFlags(dir);
       await withCluster({ hosts: 3 }, async (c) => {
         for (const h of c.hosts) h.startAgent(flags);
         const subnets: string[] = [];
@@ -82,10 +77,7 @@ Deno.test({
         assertNotEquals(subnets[0], subnets[1]);
         await assertPodsPing(c.hosts, 15_000);
       });
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
@@ -94,14 +86,9 @@ Deno.test({
   ignore: !isRoot,
   sanitizeOps: false,
   sanitizeResources: false,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "leases-" });
-    try {
-      await Deno.writeTextFile(
-        `${dir}/net-conf.json`,
-        '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}',
-      );
-      const flags = [...localFlags(dir), "--healthz-port", String(HEALTHZ)];
+  fn: () =>
+    withLeaseDir(async (dir) => {
+      const flags = [...localStoreFlags(dir), "--healthz-port", String(HEALTHZ)];
       await withCluster({ hosts: 3 }, async (c) => {
         const [h1, h2, h3] = c.hosts as [Host, Host, Host];
         for (const h of [h1, h2]) h.startAgent(flags);
@@ -123,8 +110,5 @@ Deno.test({
         }
         assert(Deno.lstatSync(`${dir}/leases/subnets/10.244.250.0-24`).isFifo, "left in place");
       });
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
